@@ -1,0 +1,87 @@
+/**
+ * Sockhop: object-centric sockets for Deno and Node.
+ *
+ * Put a string, an object or a `Widget` into one end and it comes out of
+ * the other, labelled with its type, over TCP, Unix domain sockets or TLS,
+ * with remote callbacks, streamed request/response, pings that detect dead
+ * peers, and auto-reconnect. The wire format is the original Node
+ * `sockhop`'s, so peers running it interoperate.
+ *
+ * @example
+ * ```ts
+ * import { SockhopClient, SockhopServer } from "@sockhop/sockhop";
+ *
+ * class Widget {
+ *   constructor(public name: string) {}
+ * }
+ *
+ * const server = new SockhopServer({ port: 0 });
+ * server.on("receive", (data, meta) => {
+ *   console.log(meta.type, data); // Widget { name: "sprocket" }
+ *   meta.callback?.({ received: true });
+ * });
+ * await server.listen();
+ *
+ * const client = new SockhopClient({ port: server.port });
+ * await client.connect();
+ * await new Promise((done) =>
+ *   client.send(new Widget("sprocket"), (reply) => done(reply))
+ * );
+ * await client.disconnect();
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+
+export { SockhopClient, type SockhopClientOptions } from "./src/client.ts";
+export {
+  type ServerReceiveMeta,
+  SockhopServer,
+  type SockhopServerOptions,
+} from "./src/server.ts";
+export { type SessionClass, SockhopSession } from "./src/session.ts";
+export { SockhopError, type SockhopErrorCode } from "./src/errors.ts";
+export type { CommonOptions } from "./src/options.ts";
+export type {
+  ReceiveMeta,
+  RemoteCallback,
+  RequestOptions,
+  SendOptions,
+} from "./src/channel.ts";
+export {
+  type ResponsePayload,
+  type ResponseSender,
+  SockhopRequest,
+  SockhopResponsePacket,
+  SockhopResponseReadableStream,
+  SockhopResponseWriteableStream,
+} from "./src/request.ts";
+export {
+  TimedMap,
+  type TimedMapCallback,
+  type TimedMapReason,
+} from "./src/timed_map.ts";
+export {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  ObjectBuffer,
+  type ObjectBufferOptions,
+  type Terminator,
+} from "./src/wire/object_buffer.ts";
+export { SockhopPing, SockhopPong } from "./src/wire/ping.ts";
+export { DEFAULT_MAX_PENDING_BYTES } from "./src/write_queue.ts";
+export type {
+  Addr,
+  Conn,
+  Listener,
+  NetAddr,
+  TlsOptions,
+  UnixAddr,
+} from "./src/transport/types.ts";
+
+// The original `require("sockhop")` returned { server, client, session,
+// error }; these aliases keep code written that way working.
+export { SockhopClient as client } from "./src/client.ts";
+export { SockhopError as error } from "./src/errors.ts";
+export { SockhopServer as server } from "./src/server.ts";
+export { SockhopSession as session } from "./src/session.ts";

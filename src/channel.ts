@@ -1,0 +1,415 @@
+/**
+ * One live connection's Sockhop logic, shared by client and server:
+ * framing, envelopes, remote callbacks, requests, pings. The client owns
+ * one channel; the server owns one per accepted socket.
+ * @module
+ */
+
+import { SockhopError } from "./errors.ts";
+import {
+  SockhopRequest,
+  SockhopResponsePacket,
+  SockhopResponseReadableStream,
+  SockhopResponseWriteableStream,
+} from "./request.ts";
+import { TimedMap, type TimedMapReason } from "./timed_map.ts";
+import { transport } from "./transport/runtime.ts";
+import type { Conn } from "./transport/types.ts";
+import {
+  classify,
+  type Incoming,
+  isBufferJSON,
+  payload,
+  typeName,
+} from "./wire/envelope.ts";
+import { ObjectBuffer, type Terminator } from "./wire/object_buffer.ts";
+import { SockhopPing, SockhopPong } from "./wire/ping.ts";
+import { quiet, WriteQueue } from "./write_queue.ts";
+
+/** Options a channel takes from its client or server. */
+export interface ChannelOptions {
+  peer_type: "Sockhop" | "json";
+  terminator: Terminator;
+  allow_non_objects: boolean;
+  max_message_bytes?: number;
+  max_pending_bytes?: number;
+  /** Default lifetime of response streams and remote callbacks (ms). */
+  response_timeout: number;
+}
+
+/** Metadata of a received value. */
+export interface ReceiveMeta {
+  /** The value's type label. */
+  type: string;
+  /** Present when the sender wants an answer: call it with the reply. */
+  callback?: (reply?: unknown) => Promise<void>;
+}
+
+/** Called with a remote callback's answer. */
+// deno-lint-ignore no-explicit-any
+export type RemoteCallback = (data: any, meta: { type: string }) => void;
+
+/** Options of a send that asks for a remote callback. */
+export interface SendOptions {
+  /** Told why the callback was dropped unanswered ("timed-out", "stopped"). */
+  error_cb?: (reason: TimedMapReason) => void;
+  /** How long to wait for the answer, in ms (default `response_timeout`). */
+  timeout?: number;
+}
+
+/** Options of a request. */
+export interface RequestOptions {
+  /** How long the response stream may stay open, in ms. */
+  timeout?: number;
+}
+
+/** What the owner hears from its channel. */
+export interface ChannelHooks {
+  receive(data: unknown, meta: ReceiveMeta): void;
+  request(req: SockhopRequest, res: SockhopResponseWriteableStream): void;
+  /** A problem caused by the peer or the stream; never fatal by itself. */
+  error(err: Error): void;
+  /** The connection is gone; called once. */
+  closed(): void;
+}
+
+const destroyed = (): SockhopError =>
+  new SockhopError(
+    "Unable to send() - socket has been destroyed",
+    "ERR_SOCKET_DESTROYED",
+  );
+
+const noop = () => {};
+
+/** Revives bytes that travelled as Node's Buffer JSON. */
+function revive(type: string, data: unknown): unknown {
+  if (type === "Buffer" && isBufferJSON(data)) {
+    return transport.userBytes(Uint8Array.from(data.data));
+  }
+  return data;
+}
+
+/** The per-connection engine. */
+export class Channel {
+  /** The underlying connection. */
+  readonly conn: Conn;
+  /** Pings sent and not yet forgotten (the last four). */
+  pings: SockhopPing[] = [];
+  readonly #opts: ChannelOptions;
+  readonly #hooks: ChannelHooks;
+  readonly #buffer: ObjectBuffer;
+  readonly #writer: WriteQueue;
+  readonly #tx: string;
+  readonly #callbacks: TimedMap<string, RemoteCallback>;
+  readonly #streams: TimedMap<string, SockhopResponseReadableStream>;
+  #closed = false;
+  #done: Promise<void> | null = null;
+
+  /**
+   * @param conn the connection
+   * @param opts framing and protocol options
+   * @param hooks where events go
+   */
+  constructor(conn: Conn, opts: ChannelOptions, hooks: ChannelHooks) {
+    this.conn = conn;
+    this.#opts = opts;
+    this.#hooks = hooks;
+    this.#buffer = new ObjectBuffer({
+      terminator: opts.terminator,
+      allow_non_objects: opts.allow_non_objects,
+      max_message_bytes: opts.max_message_bytes,
+    });
+    this.#buffer.on("error", (e: SockhopError) => {
+      hooks.error(e);
+      // An oversized frame is an attack or a bug: stop reading this peer.
+      if (e.code === "ERR_MESSAGE_TOO_LARGE") this.close();
+    });
+    this.#tx = this.#buffer.tx_terminator;
+    this.#writer = new WriteQueue(conn, opts.max_pending_bytes);
+    this.#callbacks = new TimedMap({ timeout: opts.response_timeout });
+    this.#streams = new TimedMap({ timeout: opts.response_timeout });
+  }
+
+  /** Whether the connection is gone. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Characters queued for writing and not yet written. */
+  get pending_bytes(): number {
+    return this.#writer.pending;
+  }
+
+  /** Starts reading; resolves once the connection is gone. */
+  start(): Promise<void> {
+    this.#done ??= this.#readLoop();
+    return this.#done;
+  }
+
+  /** Closes the connection; `closed()` follows once reading stops. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#writer.fail(destroyed());
+    this.conn.close();
+  }
+
+  /**
+   * Sends a user value, wrapped in an envelope unless peer_type is "json".
+   */
+  send(
+    o: unknown,
+    callback?: RemoteCallback,
+    config: SendOptions = {},
+  ): Promise<void> {
+    if (this.#opts.peer_type === "json") {
+      if (callback) {
+        return Promise.reject(
+          new SockhopError(
+            "Unable to use remote callback - peer type must be Sockhop",
+            "ERR_REMOTE_CALLBACK_TYPE",
+          ),
+        );
+      }
+      if (!this.#opts.allow_non_objects && typeof o !== "object") {
+        return Promise.reject(
+          new SockhopError(
+            "obj2buf called with non object type (set allow_non_objects if you want this behavior)",
+            "ERR_OBJECTBUFFER_BAD_OBJECT",
+          ),
+        );
+      }
+      return this.#write(payload(o));
+    }
+    if (o === null || o === undefined) {
+      return Promise.reject(
+        new SockhopError(`Cannot send ${o}: there is no data`, "ERR_BAD_DATA"),
+      );
+    }
+    if (callback === undefined) {
+      return this.#write({ type: typeName(o), data: payload(o) });
+    }
+    if (typeof callback !== "function") {
+      return Promise.reject(
+        new SockhopError(
+          "remote_callback must be a function",
+          "ERR_REMOTE_CALLBACK_TYPE",
+        ),
+      );
+    }
+    if (this.#closed) return quiet(Promise.reject(destroyed()));
+    const id = crypto.randomUUID();
+    const errorCb = config.error_cb ?? noop;
+    this.#callbacks.set(id, callback, (reason) => {
+      if (reason !== "deleted") errorCb(reason);
+    }, config.timeout);
+    const sent = this.#write({ type: typeName(o), data: payload(o), id });
+    sent.catch(() => this.#callbacks.extract(id));
+    return sent;
+  }
+
+  /** Sends an envelope built by the caller (the original's `_send_message`). */
+  _send_message(message: { type: string; data: unknown }): Promise<void> {
+    return this.#write(message);
+  }
+
+  /**
+   * Sends a request; resolves, once it is written, to its response stream.
+   */
+  async request(
+    o: unknown,
+    { timeout }: RequestOptions = {},
+  ): Promise<SockhopResponseReadableStream> {
+    if (this.#opts.peer_type !== "Sockhop") {
+      throw new SockhopError(
+        "Unable to use requests - peer type must be Sockhop",
+        "ERR_REQUEST_TYPE",
+      );
+    }
+    if (o === null || o === undefined) {
+      throw new SockhopError(
+        `Cannot request ${o}: there is no data`,
+        "ERR_BAD_DATA",
+      );
+    }
+    const req = SockhopRequest.from_data(o);
+    const stream = SockhopResponseReadableStream.from_request(req);
+    // Registered before sending: a fast answer must find its stream.
+    this.#streams.set(req.uuid, stream, (reason) => {
+      if (reason === "timed-out") {
+        stream.end(
+          new SockhopError(
+            "Response stream timed out before ending",
+            "ERR_RESPONSE_TIMEOUT",
+          ),
+        );
+      } else if (reason !== "deleted") {
+        stream.end(
+          new SockhopError(
+            `Response stream was stopped locally because it was ${reason}`,
+            "ERR_SOCKET_DESTROYED",
+          ),
+        );
+      }
+    }, timeout);
+    stream.once("end", () => this.#streams.extract(req.uuid));
+    try {
+      await this.#write({ type: "SockhopRequest", data: req });
+    } catch (e) {
+      this.#streams.extract(req.uuid);
+      throw e;
+    }
+    return stream;
+  }
+
+  /**
+   * One ping interval: remembers a new ping (keeping four), and reports
+   * false, without sending, when four or more are kept and none was
+   * answered.
+   */
+  ping_tick(): boolean {
+    const ping = new SockhopPing();
+    this.pings.push(ping);
+    while (this.pings.length > 4) this.pings.shift();
+    if (this.pings.length > 3 && this.pings.every((p) => p.unanswered())) {
+      return false;
+    }
+    this.#write({ type: "SockhopPing", data: ping }).catch(noop);
+    return true;
+  }
+
+  #write(message: unknown): Promise<void> {
+    if (this.#closed) return quiet(Promise.reject(destroyed()));
+    let json: string;
+    try {
+      json = JSON.stringify(message);
+    } catch (e) {
+      return Promise.reject(
+        new SockhopError(
+          `Cannot serialise the value: ${(e as Error).message}`,
+          "ERR_BAD_DATA",
+        ),
+      );
+    }
+    if (json === undefined) {
+      return Promise.reject(
+        new SockhopError("JSON cannot represent this value", "ERR_BAD_DATA"),
+      );
+    }
+    return this.#writer.push(json + this.#tx);
+  }
+
+  async #readLoop(): Promise<void> {
+    try {
+      for await (const chunk of this.conn.readable) {
+        const frames = this.#buffer.buf2obj(chunk);
+        for (const frame of frames) {
+          if (this.#closed) break;
+          this.#dispatch(frame);
+        }
+        if (this.#closed) break;
+      }
+    } catch (e) {
+      this.#hooks.error(e as Error);
+    } finally {
+      this.#shutdown();
+    }
+  }
+
+  #shutdown(): void {
+    const wasClosed = this.#closed;
+    this.#closed = true;
+    if (!wasClosed) {
+      this.#writer.fail(destroyed());
+      this.conn.close();
+    }
+    this.pings = [];
+    this.#callbacks.stop();
+    this.#streams.stop();
+    this.#hooks.closed();
+  }
+
+  #dispatch(frame: unknown): void {
+    try {
+      if (this.#opts.peer_type === "json") {
+        this.#hooks.receive(frame, { type: typeName(frame) });
+      } else {
+        this.#handle(classify(frame));
+      }
+    } catch (e) {
+      // A user handler threw: report it like an EventEmitter would, without
+      // tearing down the connection's read loop.
+      this.#hooks.error(e as Error);
+    }
+  }
+
+  #handle(msg: Incoming): void {
+    switch (msg.kind) {
+      case "ping":
+        this.#write({ type: "SockhopPong", data: new SockhopPong(msg.data) })
+          .catch(noop);
+        return;
+      case "pong":
+        for (const p of this.pings) p.conclude_with_pong(msg.data);
+        return;
+      case "request": {
+        const req = SockhopRequest.parse(msg.data);
+        req.data = revive(req.type, req.data);
+        this.#hooks.request(
+          req,
+          SockhopResponseWriteableStream.from_request(req, this),
+        );
+        return;
+      }
+      case "response": {
+        const stream = this.#streams.get(msg.data.uuid as string);
+        if (!stream) return; // unknown or finished stream
+        const pkt = SockhopResponsePacket.parse(msg.data);
+        pkt.data = revive(pkt.type, pkt.data);
+        stream.receive_packet(pkt);
+        return;
+      }
+      case "answer": {
+        // Late or unknown answers (expired, or never asked) are ignored.
+        const cb = this.#callbacks.extract(msg.callback_id);
+        cb?.(revive(msg.type, msg.data), { type: msg.type });
+        return;
+      }
+      case "message": {
+        const data = revive(msg.type, msg.data);
+        const id = msg.id;
+        if (id === undefined) {
+          this.#hooks.receive(data, { type: msg.type });
+          return;
+        }
+        this.#hooks.receive(data, {
+          type: msg.type,
+          callback: (reply: unknown = {}) => {
+            if (reply === null) {
+              return Promise.reject(
+                new SockhopError("Cannot answer with null", "ERR_BAD_DATA"),
+              );
+            }
+            return this.#write({
+              type: typeName(reply),
+              data: payload(reply),
+              callback_id: id,
+            });
+          },
+        });
+        return;
+      }
+      case "invalid":
+        if (this.#opts.allow_non_objects && typeof msg.value === "string") {
+          this.#hooks.receive(msg.value, { type: "String" });
+          return;
+        }
+        this.#hooks.error(
+          new SockhopError(
+            `Ignoring a malformed message: ${msg.reason}`,
+            "ERR_BAD_DATA",
+          ),
+        );
+    }
+  }
+}

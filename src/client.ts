@@ -1,0 +1,366 @@
+/**
+ * The client end.
+ * @module
+ */
+
+import { EventEmitter } from "node:events";
+import {
+  Channel,
+  type ReceiveMeta,
+  type RemoteCallback,
+  type RequestOptions,
+  type SendOptions,
+} from "./channel.ts";
+import { SockhopError } from "./errors.ts";
+import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
+import type { SockhopResponseReadableStream } from "./request.ts";
+import { transport } from "./transport/runtime.ts";
+import type { Conn, TlsOptions } from "./transport/types.ts";
+import type { ChannelOptions } from "./channel.ts";
+
+/** Options of {@linkcode SockhopClient}. */
+export interface SockhopClientOptions extends CommonOptions {
+  /** Interval between automatic reconnection attempts, in ms (default 2000). */
+  auto_reconnect_interval?: number;
+  /** How long a connection attempt may take, in ms (default 5000). */
+  connect_timeout?: number;
+}
+
+const noop = () => {};
+
+/**
+ * Connects to a {@linkcode SockhopServer} (or the original sockhop's) and
+ * exchanges typed values, remote callbacks and streamed requests.
+ *
+ * Events: `connect(sock)`, `disconnect(sock)` (once per drop),
+ * `receive(data, meta)`, `request(req, res)`, `error(err)`.
+ *
+ * @example
+ * ```ts
+ * import { SockhopClient, SockhopServer } from "@sockhop/sockhop";
+ *
+ * class Widget {
+ *   constructor(public name = "gear") {}
+ * }
+ * const server = new SockhopServer({ port: 0 });
+ * server.on("receive", (data, meta) => {
+ *   console.log(meta.type, data); // Widget { name: "gear" }
+ *   meta.callback?.({ thanks: true });
+ * });
+ * await server.listen();
+ *
+ * const client = new SockhopClient({ port: server.port });
+ * await client.connect();
+ * await client.send(new Widget(), (reply) => console.log(reply));
+ * ```
+ */
+export class SockhopClient extends EventEmitter {
+  /** Unix socket path, or null for TCP. */
+  path: string | null;
+  /** Server address. */
+  address: string;
+  /** Server port. */
+  port: number;
+  /** Pings of the current connection (the last four). */
+  get pings(): import("./wire/ping.ts").SockhopPing[] {
+    return this.#channel?.pings ?? [];
+  }
+
+  readonly #opts: ChannelOptions;
+  readonly #tls: TlsOptions | undefined;
+  readonly #reconnectInterval: number;
+  readonly #connectTimeout: number;
+  #channel: Channel | null = null;
+  #connecting = false;
+  #autoReconnect = false;
+  #reconnectTimer: ReturnType<typeof setInterval> | null = null;
+  #pingTimer: ReturnType<typeof setInterval> | null = null;
+  /** Bumped by disconnect(), so a connection attempt in flight is dropped. */
+  #epoch = 0;
+  #startWaiters = new Set<(e: Error) => void>();
+
+  /**
+   * Makes a client; nothing happens on the network until `connect()` or
+   * `start()`.
+   * @param opts where to connect and how to frame
+   */
+  constructor(opts: SockhopClientOptions = {}) {
+    super();
+    this.path = opts.path || null;
+    this.address = opts.address || "127.0.0.1";
+    this.port = opts.port || 50000;
+    this.#opts = channelOptions(opts);
+    this.#tls = tlsOptions(opts);
+    this.#reconnectInterval = opts.auto_reconnect_interval || 2000;
+    this.#connectTimeout = opts.connect_timeout || 5000;
+  }
+
+  /** Whether a connection is up. */
+  get connected(): boolean {
+    return this.#channel !== null;
+  }
+
+  /** Whether the client reconnects by itself after drops. */
+  get auto_reconnect_active(): boolean {
+    return this.#autoReconnect;
+  }
+
+  /** Same as `auto_reconnect_active`. */
+  get auto_reconnect(): boolean {
+    return this.#autoReconnect;
+  }
+
+  /**
+   * @deprecated Use `start()` or `connect({ auto_reconnect: true })`.
+   * @throws always
+   */
+  set auto_reconnect(_value: boolean) {
+    throw new Error("The .auto_reconnect setter has been deprecated");
+  }
+
+  /** The current connection, or null. */
+  get socket(): Conn | null {
+    return this.#channel?.conn ?? null;
+  }
+
+  /**
+   * Connects once. Rejects on refusal ("connect ECONNREFUSED ..."), on
+   * timeout ("Timeout exceeded on connect()"), and with `ERR_MULTICONNECT`
+   * while another attempt is under way. With `auto_reconnect`, later drops
+   * are repaired by reconnecting every `auto_reconnect_interval` ms.
+   */
+  async connect(
+    { auto_reconnect = false }: { auto_reconnect?: boolean } = {},
+  ): Promise<this> {
+    await this.#connect();
+    this.#autoReconnect = auto_reconnect;
+    this.#refreshReconnectTimer();
+    return this;
+  }
+
+  /**
+   * Keeps a connection alive: resolves once connected (trying every
+   * `auto_reconnect_interval` ms until then) and reconnects after drops,
+   * until `disconnect()`.
+   */
+  start(): Promise<this> {
+    this.#autoReconnect = true;
+    this.#refreshReconnectTimer();
+    if (this.connected) return Promise.resolve(this);
+    return new Promise((resolve, reject) => {
+      const onConnect = () => {
+        this.#startWaiters.delete(onStop);
+        resolve(this);
+      };
+      const onStop = (e: Error) => {
+        this.off("connect", onConnect);
+        reject(e);
+      };
+      this.once("connect", onConnect);
+      this.#startWaiters.add(onStop);
+      this.#connect().catch(noop);
+    });
+  }
+
+  /**
+   * Closes the connection and stops reconnecting and pinging. Resolves once
+   * the socket is closed and `disconnect` has been emitted.
+   */
+  async disconnect(): Promise<void> {
+    this.#autoReconnect = false;
+    this.#refreshReconnectTimer();
+    this.ping(0);
+    this.#epoch++;
+    const stopped = new SockhopError(
+      "disconnect() was called before a connection was made",
+      "ERR_SOCKET_DESTROYED",
+    );
+    for (const reject of this.#startWaiters) reject(stopped);
+    this.#startWaiters.clear();
+    const channel = this.#channel;
+    if (!channel) return;
+    channel.close();
+    await channel.start();
+  }
+
+  /**
+   * Sends a value. With `callback`, the server's `meta.callback(reply)`
+   * calls it with `(reply, { type })`. Resolves once written.
+   * @param o the value (not null or undefined)
+   * @param callback remote callback
+   * @param config error_cb and timeout for the remote callback
+   */
+  send(
+    o: unknown,
+    callback?: RemoteCallback,
+    config?: SendOptions,
+  ): Promise<void> {
+    const channel = this.#channel;
+    if (!channel) return this.#notConnected();
+    return channel.send(o, callback, config);
+  }
+
+  /**
+   * Sends a request; resolves to the stream of the server's response
+   * packets.
+   * @param o the request's payload
+   * @param config timeout of the response stream, in ms
+   */
+  request(
+    o: unknown,
+    config?: RequestOptions,
+  ): Promise<SockhopResponseReadableStream> {
+    const channel = this.#channel;
+    if (!channel) return this.#notConnected();
+    return channel.request(o, config);
+  }
+
+  /** Sends an envelope as is (used by response streams). */
+  _send_message(message: { type: string; data: unknown }): Promise<void> {
+    const channel = this.#channel;
+    if (!channel) return this.#notConnected();
+    return channel._send_message(message);
+  }
+
+  /**
+   * Pings the server every `delay` ms (0 stops). When four pings in a row
+   * go unanswered the connection is dropped (`disconnect` is emitted).
+   * @param delay interval in ms
+   */
+  ping(delay = 0): void {
+    if (this.#pingTimer !== null) {
+      clearInterval(this.#pingTimer);
+      this.#pingTimer = null;
+    }
+    if (this.#channel) this.#channel.pings = [];
+    if (!delay) return;
+    this.#pingTimer = setInterval(() => {
+      const channel = this.#channel;
+      if (channel && !channel.ping_tick()) channel.close();
+    }, delay);
+  }
+
+  /** The local IP address of the connection (undefined when not connected). */
+  get_bound_address(): string | undefined {
+    const addr = this.#channel?.conn.localAddr;
+    if (!addr) return undefined;
+    return addr.transport === "tcp" ? addr.hostname : addr.path;
+  }
+
+  #notConnected<T>(): Promise<T> {
+    const p = Promise.reject(
+      new SockhopError(
+        "Client unable to send() - socket has been destroyed",
+        "ERR_SOCKET_DESTROYED",
+      ),
+    );
+    p.catch(noop);
+    return p;
+  }
+
+  #refreshReconnectTimer(): void {
+    if (this.#reconnectTimer !== null) clearInterval(this.#reconnectTimer);
+    this.#reconnectTimer = null;
+    if (!this.#autoReconnect) return;
+    this.#reconnectTimer = setInterval(() => {
+      if (this.#connecting || this.connected) return;
+      this.#connect().then(
+        () => this.emit("reconnect"),
+        (e) => {
+          if (this.listenerCount("connect_error") > 0) {
+            this.emit("connect_error", e);
+          }
+        },
+      );
+    }, this.#reconnectInterval);
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#channel) return;
+    if (this.#connecting) {
+      throw new SockhopError(
+        "You have already called connect() once. Still trying to connect!",
+        "ERR_MULTICONNECT",
+      );
+    }
+    this.#connecting = true;
+    const epoch = this.#epoch;
+    let conn: Conn;
+    try {
+      conn = await this.#open();
+    } finally {
+      this.#connecting = false;
+    }
+    if (epoch !== this.#epoch) {
+      conn.close();
+      throw new SockhopError(
+        "disconnect() was called while connecting",
+        "ERR_SOCKET_DESTROYED",
+      );
+    }
+    this.#attach(conn);
+  }
+
+  async #open(): Promise<Conn> {
+    const attempt = transport.connect({
+      hostname: this.address,
+      port: this.port,
+      path: this.path ?? undefined,
+      tls: this.#tls,
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new SockhopError(
+              "Timeout exceeded on connect()",
+              "ERR_CONNECT_TIMEOUT",
+            ),
+          ),
+        this.#connectTimeout,
+      );
+    });
+    try {
+      return await Promise.race([attempt, timeout]);
+    } catch (e) {
+      // A late success after the timeout must not leak a socket.
+      attempt.then((c) => c.close(), noop);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #attach(conn: Conn): void {
+    const channel: Channel = new Channel(conn, this.#opts, {
+      receive: (data: unknown, meta: ReceiveMeta) =>
+        this.emit("receive", data, meta),
+      request: (req, res) => this.emit("request", req, res),
+      error: (e) => this.#report(e),
+      closed: () => {
+        if (this.#channel !== channel) return;
+        this.#channel = null;
+        this.emit("disconnect", conn);
+      },
+    });
+    this.#channel = channel;
+    this.emit("connect", conn);
+    channel.start();
+  }
+
+  /**
+   * Errors caused by the peer become `error` events; with no listener they
+   * are dropped, so a peer can never crash the process. Errors thrown by
+   * user handlers are rethrown when nobody listens, as EventEmitter would.
+   */
+  #report(e: Error): void {
+    if (this.listenerCount("error") > 0) {
+      this.emit("error", e);
+    } else if (!(e instanceof SockhopError)) {
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Streamed responses to requests (PROTOCOL.md §4).
+ * @module
+ */
+
+import { EventEmitter } from "node:events";
+import { SockhopError } from "./errors.ts";
+import {
+  SockhopRequest,
+  SockhopResponsePacket,
+} from "./wire/request_packets.ts";
+
+export { SockhopRequest, SockhopResponsePacket };
+
+/** One received response packet's payload and type label. */
+export interface ResponsePayload<T = unknown> {
+  /** The payload. */
+  data: T;
+  /** Its type label ("Object", "Widget", ...). */
+  type: string;
+}
+
+/**
+ * The requester's side of a response: emits `data(data, type)` for each
+ * packet and `end(err?)` once, after the last packet, a timeout
+ * (`ERR_RESPONSE_TIMEOUT`) or the connection closing. It can also be read
+ * with `next()`, `all()` or `for await`.
+ *
+ * @example
+ * ```ts
+ * import { SockhopClient } from "@sockhop/sockhop";
+ *
+ * const client = new SockhopClient({ port: 50000 });
+ * await client.connect();
+ * const stream = await client.request({ want: "numbers" });
+ * for await (const { data, type } of stream) console.log(type, data);
+ * await client.disconnect();
+ * ```
+ */
+export class SockhopResponseReadableStream<T = unknown> extends EventEmitter {
+  /** The request's uuid. */
+  readonly uuid: string;
+  #ended = false;
+  #error: Error | undefined;
+
+  /**
+   * Makes a stream for one request.
+   * @param opts.uuid the request's uuid
+   */
+  constructor({ uuid }: { uuid?: string } = {}) {
+    super();
+    this.uuid = uuid ?? crypto.randomUUID();
+  }
+
+  /** Whether the stream has ended. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Why the stream ended, when it ended with an error. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  /**
+   * Makes the stream for a request just sent.
+   * @param req the request
+   */
+  static from_request(req: SockhopRequest): SockhopResponseReadableStream {
+    return new SockhopResponseReadableStream({ uuid: req.uuid });
+  }
+
+  /**
+   * Delivers a received packet; a `last` packet ends the stream.
+   * @param pkt the packet
+   */
+  receive_packet(pkt: SockhopResponsePacket): void {
+    if (this.#ended) return;
+    this.emit("data", pkt.data, pkt.type);
+    if (pkt.last) this.end();
+  }
+
+  /**
+   * Ends the stream (once); `err` says why when it is not a normal end.
+   * @param err the reason, for an abnormal end
+   */
+  end(err?: Error): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#error = err;
+    this.emit("end", err);
+  }
+
+  /**
+   * Resolves to the next packet, then ends the stream. Rejects if the
+   * stream ends first (with its error, or `ERR_RESPONSE_SEND` when it
+   * ended normally).
+   */
+  next(): Promise<ResponsePayload<T>> {
+    if (this.#ended) return Promise.reject(this.#endedError());
+    return new Promise((resolve, reject) => {
+      const onData = (data: T, type: string) => {
+        this.off("end", onEnd);
+        resolve({ data, type });
+        this.end();
+      };
+      const onEnd = () => {
+        this.off("data", onData);
+        reject(this.#endedError());
+      };
+      this.once("data", onData);
+      this.once("end", onEnd);
+    });
+  }
+
+  /**
+   * Resolves to every packet once the stream ends. As in the original, a
+   * stream ended by an error still resolves, with the packets that came;
+   * `error` tells why it ended.
+   */
+  all(): Promise<ResponsePayload<T>[]> {
+    const packets: ResponsePayload<T>[] = [];
+    if (this.#ended) return Promise.resolve(packets);
+    return new Promise((resolve) => {
+      const onData = (data: T, type: string) => packets.push({ data, type });
+      this.on("data", onData);
+      this.once("end", () => {
+        this.off("data", onData);
+        resolve(packets);
+      });
+    });
+  }
+
+  /**
+   * Iterates packets as they arrive; the loop throws the stream's error if
+   * it ended abnormally.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<ResponsePayload<T>> {
+    const queue: ResponsePayload<T>[] = [];
+    let wake: (() => void) | null = null;
+    const onData = (data: T, type: string) => {
+      queue.push({ data, type });
+      wake?.();
+    };
+    const onEnd = () => wake?.();
+    this.on("data", onData);
+    this.on("end", onEnd);
+    try {
+      while (true) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (this.#ended) break;
+        await new Promise<void>((r) => (wake = r));
+        wake = null;
+      }
+      if (this.#error) throw this.#error;
+    } finally {
+      this.off("data", onData);
+      this.off("end", onEnd);
+    }
+  }
+
+  #endedError(): Error {
+    return this.#error ??
+      new SockhopError(
+        "Response stream ended without data",
+        "ERR_RESPONSE_SEND",
+      );
+  }
+}
+
+/** What a response stream needs from the connection it answers on. */
+export interface ResponseSender {
+  /** Sends an already-built envelope. */
+  _send_message(message: { type: string; data: unknown }): Promise<void>;
+}
+
+/**
+ * The responder's side: `write(v)` sends a packet and keeps the stream
+ * open, `send(v)` sends the last packet, `end()` is `send({})`. Anything
+ * after the last packet rejects with `ERR_RESPONSE_SEND`.
+ *
+ * @example
+ * ```ts
+ * import { SockhopServer } from "@sockhop/sockhop";
+ *
+ * const server = new SockhopServer({ port: 0 });
+ * server.on("request", async (req, res) => {
+ *   await res.write({ progress: 50 });
+ *   await res.send({ done: true, echo: req.data });
+ * });
+ * await server.listen();
+ * await server.close();
+ * ```
+ */
+export class SockhopResponseWriteableStream<T = unknown> {
+  /** The request's uuid. */
+  readonly uuid: string;
+  readonly #sender: ResponseSender | undefined;
+  #endCalled = false;
+
+  /**
+   * Makes a response stream.
+   * @param opts the request's uuid and the connection to answer on
+   */
+  constructor({ uuid, sockhop }: { uuid?: string; sockhop?: ResponseSender }) {
+    this.uuid = uuid ?? crypto.randomUUID();
+    this.#sender = sockhop;
+  }
+
+  /** Whether the last packet has been sent. */
+  get ended(): boolean {
+    return this.#endCalled;
+  }
+
+  /**
+   * Makes the response stream for a received request.
+   * @param req the received request's data
+   * @param sockhop the connection to answer on
+   */
+  static from_request(
+    req: { uuid: string },
+    sockhop: ResponseSender,
+  ): SockhopResponseWriteableStream {
+    return new SockhopResponseWriteableStream({ uuid: req.uuid, sockhop });
+  }
+
+  /**
+   * Sends the last packet, ending the stream.
+   * @param data the payload
+   */
+  send(data: T): Promise<void> {
+    return this.#send(data, true);
+  }
+
+  /**
+   * Sends a packet and keeps the stream open.
+   * @param data the payload
+   */
+  write(data: T): Promise<void> {
+    return this.#send(data, false);
+  }
+
+  /** Ends the stream with an empty last packet (`send({})`). */
+  end(): Promise<void> {
+    return this.#send({} as T, true);
+  }
+
+  #send(data: T, last: boolean): Promise<void> {
+    if (!this.#sender) {
+      return Promise.reject(
+        new SockhopError(
+          "Response packet cannot be sent back to responder",
+          "ERR_RESPONSE_SEND",
+        ),
+      );
+    }
+    if (this.#endCalled) {
+      return Promise.reject(
+        new SockhopError(
+          "Response packet cannot be sent after end",
+          "ERR_RESPONSE_SEND",
+        ),
+      );
+    }
+    if (data === null || data === undefined) {
+      return Promise.reject(
+        new SockhopError("A response packet needs data", "ERR_BAD_DATA"),
+      );
+    }
+    if (last) this.#endCalled = true;
+    const pkt = SockhopResponsePacket.for_data(data, this.uuid, last);
+    return this.#sender._send_message({
+      type: "SockhopResponsePacket",
+      data: pkt,
+    });
+  }
+}

@@ -1,0 +1,372 @@
+/**
+ * The server end.
+ * @module
+ */
+
+import { EventEmitter } from "node:events";
+import { unlink } from "node:fs/promises";
+import {
+  Channel,
+  type ChannelOptions,
+  type ReceiveMeta,
+  type RemoteCallback,
+  type RequestOptions,
+  type SendOptions,
+} from "./channel.ts";
+import { SockhopError } from "./errors.ts";
+import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
+import type { SockhopResponseReadableStream } from "./request.ts";
+import { type SessionClass, SockhopSession } from "./session.ts";
+import { transport } from "./transport/runtime.ts";
+import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
+
+/** Options of {@linkcode SockhopServer}. */
+export interface SockhopServerOptions extends CommonOptions {
+  /** Class wrapping each connection (default {@linkcode SockhopSession}). */
+  session_type?: SessionClass;
+}
+
+/** Metadata of a value a server received. */
+export interface ServerReceiveMeta extends ReceiveMeta {
+  /** The connection it came from. */
+  socket: Conn;
+  /** That connection's session. */
+  session: SockhopSession;
+}
+
+interface Client {
+  channel: Channel;
+  session: SockhopSession;
+  /** Settles once `disconnect` has been emitted for this client. */
+  gone: Promise<void>;
+}
+
+const noop = () => {};
+
+/**
+ * Accepts Sockhop clients (this project's or the original's) over TCP,
+ * Unix sockets or TLS, and exchanges typed values, remote callbacks and
+ * streamed requests with each.
+ *
+ * Events: `connect(sock, session)`, `disconnect(sock, session)`,
+ * `receive(data, { type, socket, session, callback? })`,
+ * `request(req, res, { socket, session })`, `error(err, sock?, session?)`.
+ *
+ * @example
+ * ```ts
+ * import { SockhopServer } from "@sockhop/sockhop";
+ *
+ * const server = new SockhopServer({ port: 0 }); // the OS picks the port
+ * server.on("receive", (data, meta) => {
+ *   console.log(`got a ${meta.type}`, data);
+ *   meta.callback?.({ ok: true });
+ * });
+ * await server.listen();
+ * console.log(`listening on ${server.get_bound_address()}:${server.port}`);
+ * await server.close();
+ * ```
+ */
+export class SockhopServer extends EventEmitter {
+  /** Address to bind. */
+  address: string;
+  /** Unix socket path, or null for TCP. */
+  path: string | null;
+  /** Port to bind; after `listen()`, the port actually bound. */
+  port: number;
+
+  readonly #requestedPort: number;
+  readonly #opts: ChannelOptions;
+  readonly #tls: TlsOptions | undefined;
+  readonly #sessionType: SessionClass;
+  readonly #clients = new Map<Conn, Client>();
+  #sockets: Conn[] = [];
+  #sessions: SockhopSession[] = [];
+  #listener: Listener | null = null;
+  #acceptLoop: Promise<void> | null = null;
+  #pingTimer: ReturnType<typeof setInterval> | null = null;
+  /** Connections whose session is still starting. */
+  readonly #starting = new Set<Conn>();
+
+  /**
+   * Makes a server; it binds on `listen()`.
+   * @param opts where to listen and how to frame
+   */
+  constructor(opts: SockhopServerOptions = {}) {
+    super();
+    this.address = opts.address || "127.0.0.1";
+    this.path = opts.path || null;
+    this.#requestedPort = opts.port ?? 50000;
+    this.port = this.#requestedPort;
+    this.#opts = channelOptions(opts);
+    this.#tls = tlsOptions(opts);
+    this.#sessionType = opts.session_type ?? SockhopSession;
+  }
+
+  /** The connections of registered clients. */
+  get sockets(): Conn[] {
+    return this.#sockets;
+  }
+
+  /** The sessions of registered clients, in the order of `sockets`. */
+  get sessions(): SockhopSession[] {
+    return this.#sessions;
+  }
+
+  /**
+   * The session with this id, if its client is connected.
+   * @param id a session's `id`
+   */
+  get_session(id: string): SockhopSession | undefined {
+    return this.#sessions.find((s) => s.id === id);
+  }
+
+  /**
+   * Binds and starts accepting. Resolves to the bound listener. A Unix
+   * socket path left behind by a dead process is reclaimed; one owned by a
+   * live server fails with `ERR_ADDRESS_IN_USE`.
+   */
+  async listen(): Promise<Listener> {
+    if (this.#listener) return this.#listener;
+    const listener = await this.#bind();
+    this.#listener = listener;
+    if (listener.addr.transport === "tcp") this.port = listener.addr.port;
+    this.#acceptLoop = (async () => {
+      for await (const conn of listener.connections) this.#accept(conn);
+    })();
+    return listener;
+  }
+
+  /** The IP address (or socket path) bound, once listening. */
+  get_bound_address(): string | undefined {
+    const addr = this.#listener?.addr;
+    if (!addr) return undefined;
+    return addr.transport === "tcp" ? addr.hostname : addr.path;
+  }
+
+  /** The TCP port bound, once listening. */
+  get_bound_port(): number | undefined {
+    const addr = this.#listener?.addr;
+    return addr?.transport === "tcp" ? addr.port : undefined;
+  }
+
+  /**
+   * Sends a value to one client.
+   * @param sock the client's connection (from an event or `sockets`)
+   * @param o the value (not null or undefined)
+   * @param callback remote callback
+   * @param config error_cb and timeout for the remote callback
+   */
+  send(
+    sock: Conn,
+    o: unknown,
+    callback?: RemoteCallback,
+    config?: SendOptions,
+  ): Promise<void> {
+    const found = this.#find(sock);
+    if (found instanceof Promise) return found;
+    return found.send(o, callback, config);
+  }
+
+  /** Sends an envelope as is (used by sessions and response streams). */
+  _send_message(
+    sock: Conn,
+    message: { type: string; data: unknown },
+  ): Promise<void> {
+    const found = this.#find(sock);
+    if (found instanceof Promise) return found;
+    return found._send_message(message);
+  }
+
+  /**
+   * Sends a request to one client; resolves to its response stream.
+   * @param sock the client's connection
+   * @param o the request's payload
+   * @param config timeout of the response stream
+   */
+  request(
+    sock: Conn,
+    o: unknown,
+    config?: RequestOptions,
+  ): Promise<SockhopResponseReadableStream> {
+    const found = this.#find(sock);
+    if (found instanceof Promise) return found;
+    return found.request(o, config);
+  }
+
+  /**
+   * Sends a value to every client. Each send is independent: a stalled
+   * client does not hold up the others. Rejects if any send failed.
+   * @param o the value
+   */
+  sendall(o: unknown): Promise<void[]> {
+    return Promise.all(
+      [...this.#clients.values()].map(({ channel }) => channel.send(o)),
+    );
+  }
+
+  /**
+   * Disconnects one client; resolves once `disconnect` has been emitted.
+   * @param sock the client's connection
+   */
+  kill_socket(sock: Conn): Promise<void> {
+    const client = this.#clients.get(sock);
+    if (!client) {
+      sock?.close?.();
+      return Promise.resolve();
+    }
+    client.channel.close();
+    return client.gone;
+  }
+
+  /** Disconnects every client and stops pinging; keeps listening. */
+  async disconnect(): Promise<void> {
+    this.ping(0);
+    for (const conn of this.#starting) conn.close();
+    await Promise.all(this.#sockets.map((s) => this.kill_socket(s)));
+  }
+
+  /** Disconnects every client and stops listening. */
+  async close(): Promise<void> {
+    const listener = this.#listener;
+    this.#listener = null;
+    listener?.close();
+    await this.disconnect();
+    await this.#acceptLoop;
+    this.#acceptLoop = null;
+    this.port = this.#requestedPort;
+  }
+
+  /**
+   * Pings every client every `delay` ms (0 stops); a client that leaves
+   * four pings in a row unanswered is disconnected.
+   * @param delay interval in ms
+   */
+  ping(delay = 0): void {
+    if (this.#pingTimer !== null) {
+      clearInterval(this.#pingTimer);
+      this.#pingTimer = null;
+    }
+    for (const { channel } of this.#clients.values()) channel.pings = [];
+    if (!delay) return;
+    this.#pingTimer = setInterval(() => {
+      for (const [sock, { channel }] of this.#clients) {
+        if (!channel.ping_tick()) this.kill_socket(sock);
+      }
+    }, delay);
+  }
+
+  #find(sock: Conn): Channel | Promise<never> {
+    if (!sock) {
+      return Promise.reject(
+        new SockhopError(
+          "SockhopServer sending requires a socket",
+          "ERR_NO_SOCKET",
+        ),
+      );
+    }
+    const client = this.#clients.get(sock);
+    if (!client) {
+      const p = Promise.reject(
+        new SockhopError("Socket was destroyed", "ERR_SOCKET_DESTROYED"),
+      );
+      p.catch(noop);
+      return p;
+    }
+    return client.channel;
+  }
+
+  async #bind(): Promise<Listener> {
+    const options = {
+      hostname: this.address,
+      port: this.#requestedPort,
+      path: this.path ?? undefined,
+      tls: this.#tls,
+    };
+    try {
+      return await transport.listen(options);
+    } catch (e) {
+      if (!this.path || (e as { code?: string }).code !== "EADDRINUSE") {
+        throw e;
+      }
+    }
+    // The path exists. Reclaim it only if nothing answers there.
+    try {
+      const probe = await transport.connect({
+        hostname: this.address,
+        port: 0,
+        path: this.path,
+      });
+      probe.close();
+    } catch {
+      await unlink(this.path).catch(noop);
+      return await transport.listen(options);
+    }
+    throw new SockhopError(
+      `Another server is listening on ${this.path}`,
+      "ERR_ADDRESS_IN_USE",
+    );
+  }
+
+  async #accept(conn: Conn): Promise<void> {
+    this.#starting.add(conn);
+    let session: SockhopSession;
+    try {
+      session = await this.#sessionType._from_socket(conn, this);
+    } catch (e) {
+      this.#starting.delete(conn);
+      conn.close();
+      this.#report(e as Error, conn);
+      return;
+    }
+    const stillWanted = this.#starting.delete(conn) && this.#listener !== null;
+    if (!stillWanted) {
+      conn.close();
+      return;
+    }
+    let markGone!: () => void;
+    const gone = new Promise<void>((r) => (markGone = r));
+    const channel = new Channel(conn, this.#opts, {
+      receive: (data: unknown, meta: ReceiveMeta) =>
+        this.emit("receive", data, { ...meta, socket: conn, session }),
+      request: (req, res) =>
+        this.emit("request", req, res, { socket: conn, session }),
+      error: (e) => this.#report(e, conn, session),
+      closed: () => {
+        this.#unregister(conn);
+        session.end().catch((e) => this.#report(e, conn, session)).then(
+          () => {
+            this.emit("disconnect", conn, session);
+          },
+        ).catch((e) => this.#report(e, conn, session)).finally(markGone);
+      },
+    });
+    this.#clients.set(conn, { channel, session, gone });
+    this.#sockets.push(conn);
+    this.#sessions.push(session);
+    try {
+      this.emit("connect", conn, session);
+    } finally {
+      channel.start();
+    }
+  }
+
+  #unregister(conn: Conn): void {
+    if (!this.#clients.delete(conn)) return;
+    const i = this.#sockets.indexOf(conn);
+    if (i >= 0) {
+      this.#sockets.splice(i, 1);
+      this.#sessions.splice(i, 1);
+    }
+  }
+
+  /** See SockhopClient: peer errors never crash; handler errors do. */
+  #report(e: Error, sock?: Conn, session?: SockhopSession): void {
+    if (this.listenerCount("error") > 0) {
+      this.emit("error", e, sock ?? null, session ?? null);
+    } else if (!(e instanceof SockhopError)) {
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The server's per-connection object.
+ * @module
+ */
+
+import { EventEmitter } from "node:events";
+import type { RemoteCallback, RequestOptions, SendOptions } from "./channel.ts";
+import type { SockhopResponseReadableStream } from "./request.ts";
+import type { SockhopServer } from "./server.ts";
+import type { Conn } from "./transport/types.ts";
+
+/**
+ * Wraps each accepted connection. Subclass it (and pass the class as the
+ * server's `session_type`) to keep per-client state, and override `start()`
+ * and `end()` for setup and teardown: `start()` is awaited before the
+ * connection is registered and `connect` is emitted, `end()` before
+ * `disconnect` is emitted.
+ *
+ * @example
+ * ```ts
+ * import { SockhopServer, SockhopSession } from "@sockhop/sockhop";
+ *
+ * class Player extends SockhopSession {
+ *   score = 0;
+ *   override async start() {
+ *     await this.send({ welcome: true });
+ *   }
+ * }
+ * const server = new SockhopServer({ port: 0, session_type: Player });
+ * server.on("receive", (_data, { session }) => (session as Player).score++);
+ * await server.listen();
+ * await server.close();
+ * ```
+ */
+export class SockhopSession extends EventEmitter {
+  readonly #sock: Conn;
+  readonly #server: SockhopServer;
+  /** A stable id for this session, unique within the process. */
+  readonly id: string = crypto.randomUUID();
+
+  /**
+   * Made by the server for each accepted connection.
+   * @param sock the connection
+   * @param server the server that accepted it
+   */
+  constructor(sock: Conn, server: SockhopServer) {
+    super();
+    this.#sock = sock;
+    this.#server = server;
+  }
+
+  /** The session's connection. */
+  get sock(): Conn {
+    return this.#sock;
+  }
+
+  /** The server that owns the session. */
+  get server(): SockhopServer {
+    return this.#server;
+  }
+
+  /** Sends an envelope as is (used by response streams). */
+  _send_message(message: { type: string; data: unknown }): Promise<void> {
+    return this.#server._send_message(this.#sock, message);
+  }
+
+  /**
+   * Sends a value to this client.
+   * @param obj the value
+   * @param callback remote callback
+   * @param config error_cb and timeout for the remote callback
+   */
+  send(
+    obj: unknown,
+    callback?: RemoteCallback,
+    config?: SendOptions,
+  ): Promise<void> {
+    return this.#server.send(this.#sock, obj, callback, config);
+  }
+
+  /**
+   * Sends a request to this client.
+   * @param obj the request's payload
+   * @param config timeout of the response stream
+   */
+  request(
+    obj: unknown,
+    config?: RequestOptions,
+  ): Promise<SockhopResponseReadableStream> {
+    return this.#server.request(this.#sock, obj, config);
+  }
+
+  /** Disconnects this client. */
+  kill(): Promise<void> {
+    return this.#server.kill_socket(this.#sock);
+  }
+
+  /** Override for setup; awaited before `connect` is emitted. */
+  async start(): Promise<void> {}
+
+  /** Override for teardown; awaited before `disconnect` is emitted. */
+  async end(): Promise<void> {}
+
+  /**
+   * Makes and starts a session (used by the server).
+   * @param sock the connection
+   * @param server the server
+   */
+  static async _from_socket(
+    this: SessionClass,
+    sock: Conn,
+    server: SockhopServer,
+  ): Promise<SockhopSession> {
+    const session = new this(sock, server);
+    await session.start();
+    return session;
+  }
+}
+
+/** A session class: {@linkcode SockhopSession} or a subclass. */
+export type SessionClass = {
+  new (sock: Conn, server: SockhopServer): SockhopSession;
+  _from_socket(sock: Conn, server: SockhopServer): Promise<SockhopSession>;
+};

@@ -1,0 +1,115 @@
+/**
+ * The socket seam: the only interfaces Sockhop's shared code needs from a
+ * runtime. `deno.ts` implements them with `Deno.*`, `node.ts` with
+ * `node:net`/`node:tls`; everything above this folder is runtime-neutral.
+ * @module
+ */
+
+/** Where a TCP (or TLS over TCP) socket is bound or connected. */
+export interface NetAddr {
+  /** Always `"tcp"` for TCP and TLS sockets. */
+  transport: "tcp";
+  /** The IP address, e.g. `"127.0.0.1"` or `"::1"`. */
+  hostname: string;
+  /** The port number. */
+  port: number;
+}
+
+/** Where a Unix domain socket lives. */
+export interface UnixAddr {
+  /** Always `"unix"`. */
+  transport: "unix";
+  /** The socket file's path. */
+  path: string;
+}
+
+/** The address of either end of a connection. */
+export type Addr = NetAddr | UnixAddr;
+
+/**
+ * TLS settings in the shape users of Node's `tls` module already pass.
+ * Each runtime maps them to its own API and rejects, with
+ * `ERR_TLS_OPTION`, an option it cannot honour.
+ */
+export interface TlsOptions {
+  /** PEM certificate chain (server: required; client: for client auth). */
+  cert?: string;
+  /** PEM private key matching `cert`. */
+  key?: string;
+  /** PEM CA certificate(s) to trust instead of the system store. */
+  ca?: string | string[];
+  /** Verify the peer's certificate (default `true`). */
+  rejectUnauthorized?: boolean;
+  /** Host name to verify the server certificate against (client only). */
+  servername?: string;
+  /** Any other option: each transport says whether it can honour it. */
+  [option: string]: unknown;
+}
+
+/** Where and how to connect. `path` wins over `hostname`/`port`. */
+export interface ConnectOptions {
+  /** IP address or host name of the server. */
+  hostname: string;
+  /** TCP port of the server. */
+  port: number;
+  /** Unix domain socket path; overrides `hostname` and `port`. */
+  path?: string;
+  /** Turns TLS on when present. */
+  tls?: TlsOptions;
+}
+
+/** Where and how to listen. `path` wins over `hostname`/`port`. */
+export interface ListenOptions {
+  /** Interface to bind. */
+  hostname: string;
+  /** TCP port; 0 lets the OS pick. */
+  port: number;
+  /** Unix domain socket path; overrides `hostname` and `port`. */
+  path?: string;
+  /** Turns TLS on when present; needs `cert` and `key`. */
+  tls?: TlsOptions;
+}
+
+/**
+ * One open byte stream. Sockhop hands these to users as the "socket" in
+ * server events; treat them as opaque handles plus the addresses below.
+ */
+export interface Conn {
+  /** This end's address. */
+  readonly localAddr: Addr;
+  /** The peer's address. */
+  readonly remoteAddr: Addr;
+  /**
+   * Incoming bytes, in order. Each chunk belongs to the consumer. Iteration
+   * ends on end-of-stream, on `close()`, or on a socket error (swallowed:
+   * the owner only needs to know the stream is over).
+   */
+  readonly readable: AsyncIterable<Uint8Array>;
+  /** Writes every byte, resolving once the runtime has accepted them all. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Closes both directions now. Safe to call more than once. */
+  close(): void;
+}
+
+/** A bound server socket. */
+export interface Listener {
+  /** The bound address (with the real port when 0 was asked for). */
+  readonly addr: Addr;
+  /** Accepted connections, until `close()`. */
+  readonly connections: AsyncIterable<Conn>;
+  /** Stops accepting (a Unix socket file is removed). Idempotent. */
+  close(): void;
+}
+
+/** What a runtime provides to Sockhop. */
+export interface Transport {
+  /** Opens a connection; rejects like Node does (`code` `ECONNREFUSED`, ...). */
+  connect(options: ConnectOptions): Promise<Conn>;
+  /** Binds and starts listening. */
+  listen(options: ListenOptions): Promise<Listener>;
+  /**
+   * Wraps bytes handed to users: a Node `Buffer` in Node (as the original
+   * library gave), the plain `Uint8Array` in Deno.
+   */
+  userBytes(bytes: Uint8Array): Uint8Array;
+}

@@ -1,0 +1,132 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { SockhopClient, SockhopError, SockhopServer } from "../mod.ts";
+import { collect, once, pair, tempDir } from "./helpers/util.ts";
+
+class Widget {
+  constructor(public name = "gear", public teeth = 12) {}
+}
+
+describe("client and server over TCP", () => {
+  it("delivers values with their type labels", async () => {
+    const { server, client, close } = await pair();
+    try {
+      const got = collect(server, "receive", 7);
+      await client.send({ a: 1 });
+      await client.send([1, "two"]);
+      await client.send("text");
+      await client.send(42);
+      await client.send(true);
+      await client.send(new Widget());
+      await client.send(new Uint8Array([0, 1, 255]));
+      const received = (await got).map(([data, meta]) => [
+        (meta as { type: string }).type,
+        data,
+      ]);
+      assert.deepEqual(received.slice(0, 6), [
+        ["Object", { a: 1 }],
+        ["Array", [1, "two"]],
+        ["String", "text"],
+        ["Number", 42],
+        ["Boolean", true],
+        ["Widget", { name: "gear", teeth: 12 }],
+      ]);
+      const [type, bytes] = received[6] as [string, Uint8Array];
+      assert.equal(type, "Buffer");
+      assert.ok(bytes instanceof Uint8Array);
+      assert.deepEqual([...bytes], [0, 1, 255]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("runs remote callbacks both ways", async () => {
+    const { server, client, close } = await pair();
+    try {
+      server.on("receive", (data, meta) => meta.callback?.({ echo: data }));
+      const reply = await new Promise((resolve) =>
+        client.send("ping?", (answer, meta) => resolve([answer, meta.type]))
+      );
+      assert.deepEqual(reply, [{ echo: "ping?" }, "Object"]);
+
+      client.on("receive", (data, meta) => meta.callback?.(new Widget("w", 1)));
+      const back = await new Promise((resolve) =>
+        server.send(
+          server.sockets[0],
+          "hello",
+          (answer, meta) => resolve([answer, meta.type]),
+        )
+      );
+      assert.deepEqual(back, [{ name: "w", teeth: 1 }, "Widget"]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("reports the bound port when 0 was asked for", async () => {
+    const server = new SockhopServer({ port: 0 });
+    await server.listen();
+    try {
+      assert.ok(server.port > 0);
+      assert.equal(server.get_bound_port(), server.port);
+      assert.equal(server.get_bound_address(), "127.0.0.1");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("rejects null and undefined with ERR_BAD_DATA", async () => {
+    const { client, close } = await pair();
+    try {
+      for (const bad of [null, undefined]) {
+        await assert.rejects(
+          client.send(bad),
+          (e: unknown) =>
+            e instanceof SockhopError && e.code === "ERR_BAD_DATA",
+        );
+      }
+    } finally {
+      await close();
+    }
+  });
+
+  it("rejects send on a client that is not connected", async () => {
+    const client = new SockhopClient({ port: 1 });
+    await assert.rejects(
+      client.send({}),
+      (e: unknown) =>
+        e instanceof SockhopError && e.code === "ERR_SOCKET_DESTROYED",
+    );
+  });
+
+  it("emits one disconnect on each side when the client leaves", async () => {
+    const { server, client, close } = await pair();
+    try {
+      const serverSaw = once(server, "disconnect");
+      const clientSaw = once(client, "disconnect");
+      await client.disconnect();
+      await Promise.all([serverSaw, clientSaw]);
+      assert.equal(client.connected, false);
+      assert.equal(server.sockets.length, 0);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe("client and server over a Unix socket", () => {
+  it("exchanges values and callbacks", async () => {
+    const { dir, cleanup } = tempDir();
+    const { server, client, close } = await pair({ path: `${dir}/s.sock` });
+    try {
+      server.on("receive", (data, meta) => meta.callback?.([data, meta.type]));
+      const reply = await new Promise((resolve) =>
+        client.send(new Widget("unix"), (answer) => resolve(answer))
+      );
+      assert.deepEqual(reply, [{ name: "unix", teeth: 12 }, "Widget"]);
+    } finally {
+      await close();
+      cleanup();
+    }
+  });
+});

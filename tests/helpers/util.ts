@@ -1,0 +1,113 @@
+/**
+ * Small helpers shared by the tests. Runtime-neutral: the same files run
+ * under `deno test` and, after the npm build, under `node --test`.
+ * @module
+ */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { EventEmitter } from "node:events";
+import { SockhopClient, SockhopServer } from "../../mod.ts";
+import type { SockhopClientOptions, SockhopServerOptions } from "../../mod.ts";
+
+/** Whether the tests run in Deno (else Node, from the npm build). */
+export const isDeno: boolean = "Deno" in globalThis;
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Resolves with the arguments of the next `event`, or rejects after
+ * `ms` milliseconds so a broken test fails instead of hanging.
+ */
+export function once<T extends unknown[] = unknown[]>(
+  emitter: EventEmitter,
+  event: string,
+  ms = 5000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, handler);
+      reject(new Error(`timed out waiting for "${event}"`));
+    }, ms);
+    const handler = (...args: unknown[]) => {
+      clearTimeout(timer);
+      resolve(args as T);
+    };
+    emitter.once(event, handler);
+  });
+}
+
+/** Collects the first `n` emissions of `event` (each as its argument list). */
+export function collect<T extends unknown[] = unknown[]>(
+  emitter: EventEmitter,
+  event: string,
+  n: number,
+  ms = 5000,
+): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const got: T[] = [];
+    const timer = setTimeout(() => {
+      emitter.off(event, handler);
+      reject(new Error(`got ${got.length} of ${n} "${event}" events`));
+    }, ms);
+    const handler = (...args: unknown[]) => {
+      got.push(args as T);
+      if (got.length === n) {
+        clearTimeout(timer);
+        emitter.off(event, handler);
+        resolve(got);
+      }
+    };
+    emitter.on(event, handler);
+  });
+}
+
+/** Polls `check` until true, failing after `ms`. */
+export async function waitFor(
+  check: () => boolean,
+  ms = 5000,
+  what = "condition",
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** A fresh temporary directory and a function that removes it. */
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "sockhop-test-"));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A started server on an OS-picked port and a connected client. */
+export async function pair(
+  serverOpts: SockhopServerOptions = {},
+  clientOpts: SockhopClientOptions = {},
+): Promise<
+  { server: SockhopServer; client: SockhopClient; close: () => Promise<void> }
+> {
+  const server = new SockhopServer({ port: 0, ...serverOpts });
+  await server.listen();
+  const client = new SockhopClient({
+    port: server.port,
+    path: serverOpts.path,
+    ...clientOpts,
+  });
+  const connected = once(server, "connect");
+  await client.connect();
+  await connected;
+  return {
+    server,
+    client,
+    close: async () => {
+      await client.disconnect();
+      await server.close();
+    },
+  };
+}
