@@ -1,0 +1,52 @@
+// Raw Deno.connect floor: newline-delimited JSON envelopes, one write per
+// message and 100 messages per write. Prints one JSON line.
+import { median } from "./suite.mjs";
+import { line, lineCounter } from "./floor.mjs";
+
+const runs = Number(Deno.env.get("BENCH_RUNS") ?? 3);
+const count = Math.round(100_000 * Number(Deno.env.get("BENCH_SCALE") ?? 1));
+const encoder = new TextEncoder();
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+}
+
+async function oneWay(batch: number): Promise<number> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let finish!: () => void;
+  const done = new Promise<void>((r) => (finish = r));
+  const serving = (async () => {
+    const conn = await listener.accept();
+    const onChunk = lineCounter(count, finish);
+    const buf = new Uint8Array(64 * 1024);
+    while (true) {
+      const n = await conn.read(buf).catch(() => null);
+      if (n === null) break;
+      onChunk(buf.subarray(0, n));
+    }
+    conn.close();
+  })();
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: (listener.addr as Deno.NetAddr).port,
+  });
+  conn.setNoDelay(true);
+  const start = performance.now();
+  for (let i = 0; i < count; i += batch) {
+    let text = "";
+    for (let j = i; j < Math.min(count, i + batch); j++) text += line(j);
+    await writeAll(conn, encoder.encode(text));
+  }
+  await done;
+  const rate = count / ((performance.now() - start) / 1000);
+  conn.close();
+  await serving;
+  listener.close();
+  return rate;
+}
+
+console.log(JSON.stringify({
+  one_way_single: await median(() => oneWay(1), runs),
+  one_way_batched: await median(() => oneWay(100), runs),
+}));

@@ -1,0 +1,37 @@
+// Raw node:net floor: newline-delimited JSON envelopes, one write per
+// message and 100 messages per write. Prints one JSON line.
+import { createConnection, createServer } from "node:net";
+import { median } from "./suite.mjs";
+import { line, lineCounter } from "./floor.mjs";
+
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const count = Math.round(100_000 * Number(process.env.BENCH_SCALE ?? 1));
+
+async function oneWay(batch) {
+  let finish;
+  const done = new Promise((r) => (finish = r));
+  const server = createServer((sock) => {
+    sock.setNoDelay(true);
+    sock.on("data", lineCounter(count, finish));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const sock = createConnection(server.address().port, "127.0.0.1");
+  await new Promise((r) => sock.once("connect", r));
+  sock.setNoDelay(true);
+  const start = performance.now();
+  for (let i = 0; i < count; i += batch) {
+    let text = "";
+    for (let j = i; j < Math.min(count, i + batch); j++) text += line(j);
+    if (!sock.write(text)) await new Promise((r) => sock.once("drain", r));
+  }
+  await done;
+  const rate = count / ((performance.now() - start) / 1000);
+  sock.destroy();
+  await new Promise((r) => server.close(r));
+  return rate;
+}
+
+console.log(JSON.stringify({
+  one_way_single: await median(() => oneWay(1), runs),
+  one_way_batched: await median(() => oneWay(100), runs),
+}));
