@@ -69,6 +69,18 @@ export {
   type Terminator,
 } from "./src/wire/object_buffer.ts";
 export { SockhopPing, SockhopPong } from "./src/wire/ping.ts";
+export {
+  type EventListener,
+  type EventMap,
+  TypedEmitter,
+} from "./src/typed_emitter.ts";
+export type {
+  Payload,
+  ServerRequestMeta,
+  SockhopClientEvents,
+  SockhopResponseStreamEvents,
+  SockhopServerEvents,
+} from "./src/events.ts";
 export { DEFAULT_MAX_PENDING_BYTES } from "./src/write_queue.ts";
 export type {
   Addr,

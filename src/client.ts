@@ -3,7 +3,6 @@
  * @module
  */
 
-import { EventEmitter } from "node:events";
 import {
   Channel,
   type ReceiveMeta,
@@ -17,6 +16,8 @@ import type { SockhopResponseReadableStream } from "./request.ts";
 import { transport } from "./transport/runtime.ts";
 import type { Conn, TlsOptions } from "./transport/types.ts";
 import type { ChannelOptions } from "./channel.ts";
+import type { SockhopClientEvents } from "./events.ts";
+import { TypedEmitter } from "./typed_emitter.ts";
 
 /** Options of {@linkcode SockhopClient}. */
 export interface SockhopClientOptions extends CommonOptions {
@@ -54,7 +55,7 @@ const noop = () => {};
  * await client.send(new Widget(), (reply) => console.log(reply));
  * ```
  */
-export class SockhopClient extends EventEmitter {
+export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   /** Unix socket path, or null for TCP. */
   path: string | null;
   /** Server address. */
@@ -265,7 +266,7 @@ export class SockhopClient extends EventEmitter {
     this.#reconnectTimer = setInterval(() => {
       if (this.#connecting || this.connected) return;
       this.#connect().then(
-        () => this.emit("reconnect"),
+        () => this.#channel && this.emit("reconnect", this.#channel.conn),
         (e) => {
           if (this.listenerCount("connect_error") > 0) {
             this.emit("connect_error", e);
@@ -334,8 +335,11 @@ export class SockhopClient extends EventEmitter {
 
   #attach(conn: Conn): void {
     const channel: Channel = new Channel(conn, this.#opts, {
-      receive: (data: unknown, meta: ReceiveMeta) =>
-        this.emit("receive", data, meta),
+      receive: (data: unknown, meta: ReceiveMeta) => {
+        this.emit("receive", data, meta);
+        const typed = `receive:${meta.type}` as const;
+        if (this.listenerCount(typed) > 0) this.emit(typed, data, meta);
+      },
       request: (req, res) => this.emit("request", req, res),
       error: (e) => this.#report(e),
       closed: () => {

@@ -3,7 +3,8 @@
  * @module
  */
 
-import { EventEmitter } from "node:events";
+import type { SockhopResponseStreamEvents } from "./events.ts";
+import { TypedEmitter } from "./typed_emitter.ts";
 import { SockhopError } from "./errors.ts";
 import {
   SockhopRequest,
@@ -37,7 +38,8 @@ export interface ResponsePayload<T = unknown> {
  * await client.disconnect();
  * ```
  */
-export class SockhopResponseReadableStream<T = unknown> extends EventEmitter {
+export class SockhopResponseReadableStream<T = unknown>
+  extends TypedEmitter<SockhopResponseStreamEvents<T>> {
   /** The request's uuid. */
   readonly uuid: string;
   #ended = false;
@@ -76,7 +78,7 @@ export class SockhopResponseReadableStream<T = unknown> extends EventEmitter {
    */
   receive_packet(pkt: SockhopResponsePacket): void {
     if (this.#ended) return;
-    this.emit("data", pkt.data, pkt.type);
+    this.emit("data", pkt.data as T, pkt.type);
     if (pkt.last) this.end();
   }
 

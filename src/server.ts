@@ -3,7 +3,6 @@
  * @module
  */
 
-import { EventEmitter } from "node:events";
 import { unlink } from "node:fs/promises";
 import {
   Channel,
@@ -18,6 +17,8 @@ import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
 import type { SockhopResponseReadableStream } from "./request.ts";
 import { type SessionClass, SockhopSession } from "./session.ts";
 import { transport } from "./transport/runtime.ts";
+import type { SockhopServerEvents } from "./events.ts";
+import { TypedEmitter } from "./typed_emitter.ts";
 import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
 
 /** Options of {@linkcode SockhopServer}. */
@@ -66,7 +67,7 @@ const noop = () => {};
  * await server.close();
  * ```
  */
-export class SockhopServer extends EventEmitter {
+export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
   /** Address to bind. */
   address: string;
   /** Unix socket path, or null for TCP. */
@@ -326,8 +327,12 @@ export class SockhopServer extends EventEmitter {
     let markGone!: () => void;
     const gone = new Promise<void>((r) => (markGone = r));
     const channel = new Channel(conn, this.#opts, {
-      receive: (data: unknown, meta: ReceiveMeta) =>
-        this.emit("receive", data, { ...meta, socket: conn, session }),
+      receive: (data: unknown, meta: ReceiveMeta) => {
+        const full = { ...meta, socket: conn, session };
+        this.emit("receive", data, full);
+        const typed = `receive:${meta.type}` as const;
+        if (this.listenerCount(typed) > 0) this.emit(typed, data, full);
+      },
       request: (req, res) =>
         this.emit("request", req, res, { socket: conn, session }),
       error: (e) => this.#report(e, conn, session),

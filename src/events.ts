@@ -1,0 +1,83 @@
+/**
+ * The events of clients, servers and response streams, with their
+ * listeners' arguments, for {@linkcode TypedEmitter}.
+ * @module
+ */
+
+import type { ReceiveMeta } from "./channel.ts";
+import type {
+  SockhopRequest,
+  SockhopResponseWriteableStream,
+} from "./request.ts";
+import type { ServerReceiveMeta } from "./server.ts";
+import type { SockhopSession } from "./session.ts";
+import type { Conn } from "./transport/types.ts";
+
+/**
+ * A received payload. Typed `any` so that listeners may name the type they
+ * expect (`(data: Widget, meta) => ...`); check `meta.type` first.
+ */
+// deno-lint-ignore no-explicit-any
+export type Payload = any;
+
+/** Events of {@linkcode SockhopClient}. */
+export type SockhopClientEvents = {
+  /** A connection was made (first or automatic). */
+  connect: [sock: Conn];
+  /** The connection dropped or was closed; once per connection. */
+  disconnect: [sock: Conn];
+  /** An automatic reconnection succeeded (after its `connect`). */
+  reconnect: [sock: Conn];
+  /** An automatic reconnection attempt failed. */
+  connect_error: [error: Error];
+  /** A value arrived; `meta.callback` is set when an answer is wanted. */
+  receive: [data: Payload, meta: ReceiveMeta];
+  /** A request arrived; answer through `res`. */
+  request: [req: SockhopRequest, res: SockhopResponseWriteableStream];
+  /** Bad input from the peer, or a listener that threw. */
+  error: [error: Error];
+} & {
+  /** A value of one type arrived, e.g. `receive:Widget`. */
+  [typed: `receive:${string}`]: [data: Payload, meta: ReceiveMeta];
+};
+
+/** Meta of a server's `request` event. */
+export interface ServerRequestMeta {
+  /** The client's connection. */
+  socket: Conn;
+  /** The client's session. */
+  session: SockhopSession;
+}
+
+/** Events of {@linkcode SockhopServer}. */
+export type SockhopServerEvents = {
+  /** A client connected (after its session's `start()`). */
+  connect: [sock: Conn, session: SockhopSession];
+  /** A client left (after its session's `end()`). */
+  disconnect: [sock: Conn, session: SockhopSession];
+  /** A value arrived from a client. */
+  receive: [data: Payload, meta: ServerReceiveMeta];
+  /** A request arrived from a client; answer through `res`. */
+  request: [
+    req: SockhopRequest,
+    res: SockhopResponseWriteableStream,
+    meta: ServerRequestMeta,
+  ];
+  /** Bad input from a client, or a listener that threw. */
+  error: [
+    error: Error,
+    sock: Conn | null,
+    session: SockhopSession | null,
+  ];
+} & {
+  /** A value of one type arrived, e.g. `receive:Widget`. */
+  [typed: `receive:${string}`]: [data: Payload, meta: ServerReceiveMeta];
+};
+
+/** Events of {@linkcode SockhopResponseReadableStream}. */
+export type SockhopResponseStreamEvents<T = Payload> = {
+  /** A response packet arrived. */
+  data: [data: T, type: string];
+  /** The stream ended; `err` says why when it was not the last packet. */
+  end: [err?: Error];
+};
