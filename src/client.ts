@@ -25,6 +25,23 @@ export interface SockhopClientOptions extends CommonOptions {
   auto_reconnect_interval?: number;
   /** How long a connection attempt may take, in ms (default 5000). */
   connect_timeout?: number;
+  /**
+   * Opt-in: how many sends to hold while disconnected, to be written in
+   * order as soon as a connection is made (default 0: sends while
+   * disconnected reject with `ERR_SOCKET_DESTROYED`, as in the original).
+   * Past the limit, sends reject with `ERR_SEND_QUEUE_FULL`; `disconnect()`
+   * rejects what is held.
+   */
+  offline_queue_size?: number;
+}
+
+/** A send held while disconnected. */
+interface HeldSend {
+  o: unknown;
+  callback?: RemoteCallback;
+  config?: SendOptions;
+  resolve: () => void;
+  reject: (e: Error) => void;
 }
 
 const noop = () => {};
@@ -79,6 +96,10 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   /** Bumped by disconnect(), so a connection attempt in flight is dropped. */
   #epoch = 0;
   #startWaiters = new Set<(e: Error) => void>();
+  readonly #offlineLimit: number;
+  #held: HeldSend[] = [];
+  /** Connections made so far, to tell a reconnection from the first. */
+  #connections = 0;
 
   /**
    * Makes a client; nothing happens on the network until `connect()` or
@@ -94,6 +115,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     this.#tls = tlsOptions(opts);
     this.#reconnectInterval = opts.auto_reconnect_interval || 2000;
     this.#connectTimeout = opts.connect_timeout || 5000;
+    this.#offlineLimit = opts.offline_queue_size ?? 0;
   }
 
   /** Whether a connection is up. */
@@ -159,7 +181,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
       };
       this.once("connect", onConnect);
       this.#startWaiters.add(onStop);
-      this.#connect().catch(noop);
+      this.#autoConnect();
     });
   }
 
@@ -178,6 +200,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     );
     for (const reject of this.#startWaiters) reject(stopped);
     this.#startWaiters.clear();
+    for (const held of this.#held.splice(0)) held.reject(stopped);
     const channel = this.#channel;
     if (!channel) return;
     channel.close();
@@ -197,8 +220,33 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     config?: SendOptions,
   ): Promise<void> {
     const channel = this.#channel;
-    if (!channel) return this.#notConnected();
-    return channel.send(o, callback, config);
+    if (channel) return channel.send(o, callback, config);
+    if (this.#offlineLimit <= 0) return this.#notConnected();
+    if (o === null || o === undefined) {
+      return Promise.reject(
+        new SockhopError(`Cannot send ${o}: there is no data`, "ERR_BAD_DATA"),
+      );
+    }
+    if (this.#held.length >= this.#offlineLimit) {
+      const full = Promise.reject(
+        new SockhopError(
+          `Offline queue full (offline_queue_size ${this.#offlineLimit})`,
+          "ERR_SEND_QUEUE_FULL",
+        ),
+      );
+      full.catch(noop);
+      return full;
+    }
+    const held = new Promise<void>((resolve, reject) => {
+      this.#held.push({ o, callback, config, resolve, reject });
+    });
+    held.catch(noop); // a dropped held send must not crash a caller that did not await it
+    return held;
+  }
+
+  /** How many sends are held while disconnected (see `offline_queue_size`). */
+  get offline_queue_length(): number {
+    return this.#held.length;
   }
 
   /**
@@ -265,15 +313,27 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     if (!this.#autoReconnect) return;
     this.#reconnectTimer = setInterval(() => {
       if (this.#connecting || this.connected) return;
-      this.#connect().then(
-        () => this.#channel && this.emit("reconnect", this.#channel.conn),
-        (e) => {
-          if (this.listenerCount("connect_error") > 0) {
-            this.emit("connect_error", e);
-          }
-        },
-      );
+      this.#autoConnect();
     }, this.#reconnectInterval);
+  }
+
+  /**
+   * An attempt nobody awaits (start(), the reconnect timer): success after
+   * an earlier connection is a `reconnect`, failure a `connect_error`.
+   */
+  #autoConnect(): void {
+    const before = this.#connections;
+    this.#connect().then(
+      () => {
+        const conn = this.#channel?.conn;
+        if (before > 0 && conn) this.emit("reconnect", conn);
+      },
+      (e) => {
+        if (this.listenerCount("connect_error") > 0) {
+          this.emit("connect_error", e);
+        }
+      },
+    );
   }
 
   async #connect(): Promise<void> {
@@ -349,6 +409,13 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
       },
     });
     this.#channel = channel;
+    this.#connections++;
+    // Held sends go first, in order, ahead of anything sent on "connect".
+    for (
+      const { o, callback, config, resolve, reject } of this.#held.splice(0)
+    ) {
+      channel.send(o, callback, config).then(resolve, reject);
+    }
     this.emit("connect", conn);
     channel.start();
   }
