@@ -57,7 +57,8 @@ export class TimedMap<K = unknown, V = unknown> {
    * @param key the key
    * @param value the value
    * @param cb told why the entry left
-   * @param timeout this entry's lifetime in ms (default: the map's)
+   * @param timeout this entry's lifetime in ms; `undefined` or 0: the
+   *   map's default (as in the original); `null`: this entry never expires
    */
   set(
     key: K,
@@ -71,7 +72,7 @@ export class TimedMap<K = unknown, V = unknown> {
       this.#map.delete(key);
       old.cb("overwritten");
     }
-    const ms = timeout ?? this.#timeout;
+    const ms = timeout === null ? null : (timeout || this.#timeout);
     const entry: Entry<V> = { value, timer: undefined, cb };
     if (ms) {
       entry.timer = setTimeout(() => {

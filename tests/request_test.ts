@@ -1,0 +1,576 @@
+/**
+ * Requests and streamed responses (PROTOCOL.md §3-4), both directions, over
+ * real loopback sockets; raw peers craft packets a Sockhop peer never sends.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  type ResponsePayload,
+  SockhopClient,
+  SockhopError,
+  SockhopRequest,
+  SockhopResponseReadableStream,
+  SockhopResponseWriteableStream,
+  SockhopServer,
+} from "../mod.ts";
+import { once, pair, waitFor } from "./helpers/util.ts";
+import { rawClient, RawServer } from "./helpers/wire_peer.ts";
+
+class Widget {
+  constructor(public name = "gear", public n = 0) {}
+}
+
+const isCode = (code: string) => (e: unknown) =>
+  e instanceof SockhopError && e.code === code;
+
+/** The listener signature both ends use for `request`. */
+type Responder = (
+  req: SockhopRequest,
+  res: SockhopResponseWriteableStream,
+) => unknown;
+
+/**
+ * Answers `{ n }` with n packets: n-1 `write`s of Widgets, then a `send`
+ * of `{ last: n - 1 }`. Writes are not awaited one by one, so many
+ * packets share a socket write.
+ */
+const answerN: Responder = async (req, res) => {
+  const { n } = req.data as { n: number };
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < n - 1; i++) sends.push(res.write(new Widget("w", i)));
+  sends.push(res.send({ last: n - 1 }));
+  await Promise.all(sends);
+};
+
+/** What a stream emitted: every data event, every end event. */
+function watch(stream: SockhopResponseReadableStream) {
+  const data: ResponsePayload[] = [];
+  const ends: (Error | undefined)[] = [];
+  stream.on("data", (d: unknown, type: string) => data.push({ data: d, type }));
+  stream.on("end", (err?: Error) => ends.push(err));
+  return { data, ends, end: once<[Error | undefined]>(stream, "end") };
+}
+
+/** What n packets from `answerN` look like to the reader. */
+function expected(n: number): ResponsePayload[] {
+  const out: ResponsePayload[] = [];
+  for (let i = 0; i < n - 1; i++) {
+    out.push({ data: { name: "w", n: i }, type: "Widget" });
+  }
+  out.push({ data: { last: n - 1 }, type: "Object" });
+  return out;
+}
+
+describe("request / response streams", () => {
+  for (const n of [1, 3, 1000]) {
+    it(`client -> server, ${n} packet(s): data events in order, one end`, async () => {
+      const { server, client, close } = await pair();
+      try {
+        server.on("request", answerN);
+        const stream = await client.request({ n });
+        assert.ok(stream instanceof SockhopResponseReadableStream);
+        assert.equal(stream.ended, false);
+        const seen = watch(stream);
+        const [err] = await seen.end;
+        assert.equal(err, undefined);
+        assert.equal(stream.ended, true);
+        assert.equal(stream.error, undefined);
+        assert.deepEqual(seen.data, expected(n));
+        // A later exchange on the same connection: nothing more arrives.
+        await (await client.request({ n: 1 })).all();
+        assert.equal(seen.ends.length, 1);
+        assert.equal(seen.data.length, n);
+      } finally {
+        await close();
+      }
+    });
+
+    it(`server -> client, ${n} packet(s) via server.request`, async () => {
+      const { server, client, close } = await pair();
+      try {
+        client.on("request", answerN);
+        const stream = await server.request(server.sockets[0], { n });
+        const seen = watch(stream);
+        const [err] = await seen.end;
+        assert.equal(err, undefined);
+        assert.equal(stream.ended, true);
+        assert.deepEqual(seen.data, expected(n));
+        await (await server.request(server.sockets[0], { n: 1 })).all();
+        assert.equal(seen.ends.length, 1);
+        assert.equal(seen.data.length, n);
+      } finally {
+        await close();
+      }
+    });
+  }
+
+  it("server -> client via session.request", async () => {
+    const { server, client, close } = await pair();
+    try {
+      client.on("request", answerN);
+      const stream = await server.sessions[0].request({ n: 3 });
+      assert.deepEqual(await stream.all(), expected(3));
+    } finally {
+      await close();
+    }
+  });
+
+  it("all() resolves to every packet; for await iterates them", async () => {
+    const { server, client, close } = await pair();
+    try {
+      server.on("request", answerN);
+      const all = await (await client.request({ n: 5 })).all();
+      assert.deepEqual(all, expected(5));
+
+      const iterated: ResponsePayload[] = [];
+      for await (const { data, type } of await client.request({ n: 5 })) {
+        iterated.push({ data, type });
+      }
+      assert.deepEqual(iterated, expected(5));
+
+      const back: ResponsePayload[] = [];
+      client.on("request", answerN);
+      const stream = await server.request(server.sockets[0], { n: 4 });
+      for await (const packet of stream) back.push(packet);
+      assert.deepEqual(back, expected(4));
+    } finally {
+      await close();
+    }
+  });
+
+  it("next() resolves to the first packet and ends the stream", async () => {
+    const { server, client, close } = await pair();
+    try {
+      server.on("request", answerN);
+      const stream = await client.request({ n: 3 });
+      const seen = watch(stream);
+      const first = await stream.next();
+      assert.deepEqual(first, { data: { name: "w", n: 0 }, type: "Widget" });
+      assert.equal(stream.ended, true);
+      // Every later packet of that stream has arrived once this one is done.
+      assert.deepEqual(
+        await (await client.request({ n: 2 })).all(),
+        expected(2),
+      );
+      assert.equal(seen.data.length, 1);
+      assert.deepEqual(seen.ends, [undefined]);
+      await assert.rejects(stream.next(), isCode("ERR_RESPONSE_SEND"));
+
+      client.on("request", answerN);
+      const back = await server.request(server.sockets[0], { n: 1 });
+      assert.deepEqual(await back.next(), {
+        data: { last: 0 },
+        type: "Object",
+      });
+      assert.equal(back.ended, true);
+    } finally {
+      await close();
+    }
+  });
+
+  it("res.end() sends {} as the last packet", async () => {
+    const { server, client, close } = await pair();
+    try {
+      server.on("request", async (_req, res) => {
+        await res.write("first");
+        await res.end();
+      });
+      const stream = await client.request("go");
+      assert.deepEqual(await stream.all(), [
+        { data: "first", type: "String" },
+        { data: {}, type: "Object" },
+      ]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("any send after the last packet rejects ERR_RESPONSE_SEND", async () => {
+    const { server, client, close } = await pair();
+    try {
+      const checked: Promise<void>[] = [];
+      server.on("request", (req, res) => {
+        checked.push((async () => {
+          assert.equal(res.ended, false);
+          if (req.data === "send") await res.send("only");
+          else await res.end();
+          assert.equal(res.ended, true);
+          await assert.rejects(res.write("late"), isCode("ERR_RESPONSE_SEND"));
+          await assert.rejects(res.send("late"), isCode("ERR_RESPONSE_SEND"));
+          await assert.rejects(res.end(), isCode("ERR_RESPONSE_SEND"));
+        })());
+      });
+      const viaSend = await (await client.request("send")).all();
+      const viaEnd = await (await client.request("end")).all();
+      await Promise.all(checked);
+      assert.equal(checked.length, 2);
+      // The refused packets never reached the reader.
+      assert.deepEqual(await (await client.request("send")).all(), viaSend);
+      assert.deepEqual(viaSend, [{ data: "only", type: "String" }]);
+      assert.deepEqual(viaEnd, [{ data: {}, type: "Object" }]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("the request event carries (req, res) on the client, (req, res, {socket, session}) on the server", async () => {
+    const { server, client, close } = await pair();
+    try {
+      const onServer = once<unknown[]>(server, "request");
+      const out = await client.request(new Widget("asked", 7));
+      const args = await onServer;
+      assert.equal(args.length, 3);
+      const [req, res, meta] = args as [
+        SockhopRequest,
+        SockhopResponseWriteableStream,
+        { socket: unknown; session: unknown },
+      ];
+      assert.ok(req instanceof SockhopRequest);
+      assert.equal(req.uuid, out.uuid);
+      assert.deepEqual(req.data, { name: "asked", n: 7 });
+      assert.equal(req.type, "Widget");
+      assert.ok(res instanceof SockhopResponseWriteableStream);
+      assert.equal(res.uuid, req.uuid);
+      assert.equal(meta.socket, server.sockets[0]);
+      assert.equal(meta.session, server.sessions[0]);
+      await res.end();
+      await out.all();
+
+      const onClient = once<unknown[]>(client, "request");
+      const back = await server.request(server.sockets[0], [1, 2]);
+      const cargs = await onClient;
+      assert.equal(cargs.length, 2);
+      const [creq, cres] = cargs as [
+        SockhopRequest,
+        SockhopResponseWriteableStream,
+      ];
+      assert.equal(creq.uuid, back.uuid);
+      assert.deepEqual(creq.data, [1, 2]);
+      assert.equal(creq.type, "Array");
+      await cres.send(new Uint8Array([1, 2, 3]));
+      const [{ data, type }] = await back.all();
+      assert.equal(type, "Buffer");
+      assert.ok(data instanceof Uint8Array);
+      assert.deepEqual([...data], [1, 2, 3]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("each request gets its own uuid and its own stream", async () => {
+    const { server, client, close } = await pair();
+    try {
+      server.on("request", async (req, res) => {
+        await res.write(req.data);
+        await res.send(req.data);
+      });
+      const streams = await Promise.all(
+        ["a", "b", "c"].map((v) => client.request(v)),
+      );
+      assert.equal(new Set(streams.map((s) => s.uuid)).size, 3);
+      const got = await Promise.all(streams.map((s) => s.all()));
+      assert.deepEqual(
+        got.map((packets) => packets.map((p) => p.data)),
+        [["a", "a"], ["b", "b"], ["c", "c"]],
+      );
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe("response stream timeouts and teardown", () => {
+  it("a per-request timeout ends the stream with ERR_RESPONSE_TIMEOUT", async () => {
+    const { server, client, close } = await pair();
+    try {
+      // The server writes one packet and never ends the stream.
+      server.on("request", (_req, res) => res.write("partial"));
+      const stream = await client.request("slow", { timeout: 50 });
+      const seen = watch(stream);
+      const [err] = await seen.end;
+      assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(err), String(err));
+      assert.equal(stream.ended, true);
+      assert.equal(stream.error, err);
+      assert.deepEqual(seen.data, [{ data: "partial", type: "String" }]);
+
+      // for await throws the timeout; all() resolves with what came.
+      const iterated: unknown[] = [];
+      await assert.rejects(async () => {
+        for await (const p of await client.request("x", { timeout: 50 })) {
+          iterated.push(p.data);
+        }
+      }, isCode("ERR_RESPONSE_TIMEOUT"));
+      assert.deepEqual(iterated, ["partial"]);
+      const s3 = await client.request("y", { timeout: 50 });
+      assert.deepEqual(await s3.all(), [{ data: "partial", type: "String" }]);
+      assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(s3.error));
+    } finally {
+      await close();
+    }
+  });
+
+  it("next() rejects with the timeout when nothing comes", async () => {
+    const { client, close } = await pair();
+    try {
+      const stream = await client.request("nobody answers", { timeout: 50 });
+      await assert.rejects(stream.next(), isCode("ERR_RESPONSE_TIMEOUT"));
+    } finally {
+      await close();
+    }
+  });
+
+  it("the client's response_timeout option applies to requests without a timeout", async () => {
+    const { client, close } = await pair({}, { response_timeout: 50 });
+    try {
+      const stream = await client.request("unanswered");
+      const [err] = await once<[Error]>(stream, "end");
+      assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(err), String(err));
+    } finally {
+      await close();
+    }
+  });
+
+  it("the server's response_timeout and per-request timeout apply to server.request", async () => {
+    const { server, close } = await pair({ response_timeout: 50 });
+    try {
+      const byOption = await server.request(server.sockets[0], "unanswered");
+      const byConfig = await server.request(server.sockets[0], "x", {
+        timeout: 60,
+      });
+      const [[e1], [e2]] = await Promise.all([
+        once<[Error]>(byOption, "end"),
+        once<[Error]>(byConfig, "end"),
+      ]);
+      assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(e1), String(e1));
+      assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(e2), String(e2));
+    } finally {
+      await close();
+    }
+  });
+
+  it("a per-request timeout overrides response_timeout", async () => {
+    const { server, client, close } = await pair({}, {
+      response_timeout: 60_000,
+    });
+    try {
+      let answer!: SockhopResponseWriteableStream;
+      server.on("request", (req, res) => {
+        if (req.data === "late") answer = res;
+      });
+      const late = await client.request("late", { timeout: 40 });
+      const [err] = await once<[Error]>(late, "end");
+      assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(err));
+      // An answer after the timeout is dropped: the stream stays ended once.
+      const seen = watch(late);
+      await answer.send("too late");
+      const check = await client.request("check", { timeout: 40 });
+      await once(check, "end");
+      assert.deepEqual(seen.data, []);
+      assert.deepEqual(seen.ends, []);
+    } finally {
+      await close();
+    }
+  });
+
+  it("a stream that ended in time is not ended again by its timer", async () => {
+    const { server, client, close } = await pair();
+    try {
+      server.on("request", (req, res) => {
+        if (req.data === "fast") res.send("done");
+      });
+      const fast = await client.request("fast", { timeout: 40 });
+      const seen = watch(fast);
+      await seen.end;
+      // A longer unanswered request: once it times out, fast's timer is past.
+      const sentinel = await client.request("sentinel", { timeout: 80 });
+      await once(sentinel, "end");
+      assert.deepEqual(seen.ends, [undefined]);
+      assert.equal(fast.error, undefined);
+    } finally {
+      await close();
+    }
+  });
+
+  it("closing the connection ends every open stream on it with an error", async () => {
+    const { server, client, close } = await pair();
+    try {
+      const held: SockhopResponseWriteableStream[] = [];
+      server.on("request", (_req, res) => held.push(res));
+      const a = await client.request("a");
+      const b = await client.request("b");
+      const ends = Promise.all([
+        once<[Error]>(a, "end"),
+        once<[Error]>(b, "end"),
+      ]);
+      await waitFor(() => held.length === 2, 5000, "both requests");
+      await server.kill_socket(server.sockets[0]);
+      for (const [err] of await ends) {
+        assert.ok(err instanceof SockhopError, String(err));
+      }
+      assert.equal(a.ended && b.ended, true);
+      // The responder's stream cannot answer on a dead connection.
+      await assert.rejects(held[0].send("too late"), SockhopError);
+    } finally {
+      await close();
+    }
+  });
+
+  it("a client leaving ends the server's open streams to it with an error", async () => {
+    const { server, client, close } = await pair();
+    try {
+      const got = once(client, "request");
+      const s1 = await server.request(server.sockets[0], 1);
+      const s2 = await server.sessions[0].request(2);
+      await got;
+      const ends = Promise.all([
+        once<[Error]>(s1, "end"),
+        once<[Error]>(s2, "end"),
+      ]);
+      await client.disconnect();
+      for (const [err] of await ends) {
+        assert.ok(err instanceof SockhopError, String(err));
+      }
+      await assert.rejects(s1.next(), SockhopError);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe("requests against raw peers", () => {
+  it("the server ignores response packets for unknown uuids", async () => {
+    const server = new SockhopServer({ port: 0 });
+    const errors: unknown[] = [];
+    server.on("error", (e) => errors.push(e));
+    await server.listen();
+    const raw = await rawClient(server.port);
+    try {
+      if (server.sockets.length === 0) await once(server, "connect");
+      const stream = await server.request(server.sockets[0], { q: 1 });
+      const frame = await raw.until((f) => f.type === "SockhopRequest");
+      assert.deepEqual(Object.keys(frame), ["type", "data"]);
+      assert.deepEqual(Object.keys(frame.data), ["uuid", "data", "type"]);
+      assert.equal(frame.data.uuid, stream.uuid);
+      assert.deepEqual(frame.data.data, { q: 1 });
+      assert.equal(frame.data.type, "Object");
+      const packet = (uuid: string, data: unknown, last: boolean) => ({
+        type: "SockhopResponsePacket",
+        data: {
+          uuid,
+          type: typeof data === "string" ? "String" : "Object",
+          data,
+          last,
+        },
+      });
+      raw.write(packet(crypto.randomUUID(), "bogus", true));
+      raw.write(packet(stream.uuid, "one", false));
+      raw.write(packet(crypto.randomUUID(), "bogus", false));
+      raw.write(packet(stream.uuid, "two", true));
+      raw.write(packet(stream.uuid, "after the end", true));
+      assert.deepEqual(await stream.all(), [
+        { data: "one", type: "String" },
+        { data: "two", type: "String" },
+      ]);
+      // The connection carries on.
+      const got = once(server, "receive");
+      raw.write({ type: "String", data: "still here" });
+      assert.equal((await got)[0], "still here");
+      assert.equal(server.sockets.length, 1);
+      assert.deepEqual(errors, []);
+    } finally {
+      await raw.close();
+      await server.close();
+    }
+  });
+
+  it("the client ignores response packets for unknown uuids, and writes packets in the wire order", async () => {
+    const raw = await new RawServer().listen();
+    const client = new SockhopClient({ port: raw.port });
+    const errors: unknown[] = [];
+    client.on("error", (e) => errors.push(e));
+    try {
+      await client.connect();
+      const peer = await raw.peer();
+      const stream = await client.request("q");
+      const req = await peer.until((f) => f.type === "SockhopRequest");
+      assert.equal(req.data.uuid, stream.uuid);
+      peer.write({
+        type: "SockhopResponsePacket",
+        data: {
+          uuid: crypto.randomUUID(),
+          type: "String",
+          data: "x",
+          last: true,
+        },
+      });
+      peer.write({
+        type: "SockhopResponsePacket",
+        data: { uuid: stream.uuid, type: "String", data: "real", last: true },
+      });
+      assert.deepEqual(await stream.all(), [{ data: "real", type: "String" }]);
+
+      // Our responder's packets, as the raw peer sees them.
+      client.on("request", async (_req, res) => {
+        await res.write(new Widget());
+        await res.end();
+      });
+      const uuid = crypto.randomUUID();
+      peer.write({
+        type: "SockhopRequest",
+        data: { uuid, data: { want: 1 }, type: "Object" },
+      });
+      const last = await peer.until((f) =>
+        f.type === "SockhopResponsePacket" && f.data.last === true
+      );
+      const packets = peer.ofType("SockhopResponsePacket");
+      assert.equal(packets.length, 2);
+      assert.deepEqual(Object.keys(packets[0].data), [
+        "uuid",
+        "type",
+        "data",
+        "last",
+      ]);
+      assert.deepEqual(packets[0].data, {
+        uuid,
+        type: "Widget",
+        data: { name: "gear", n: 0 },
+        last: false,
+      });
+      assert.deepEqual(last.data, {
+        uuid,
+        type: "Object",
+        data: {},
+        last: true,
+      });
+      assert.equal(client.connected, true);
+      assert.deepEqual(errors, []);
+    } finally {
+      await client.disconnect();
+      await raw.close();
+    }
+  });
+});
+
+describe("requests need peer_type Sockhop", () => {
+  it("rejects ERR_REQUEST_TYPE on a json client and a json server", async () => {
+    const { server, client, close } = await pair({ peer_type: "json" }, {
+      peer_type: "json",
+    });
+    try {
+      await assert.rejects(
+        client.request({ a: 1 }),
+        isCode("ERR_REQUEST_TYPE"),
+      );
+      await assert.rejects(
+        server.request(server.sockets[0], { a: 1 }),
+        isCode("ERR_REQUEST_TYPE"),
+      );
+      await assert.rejects(
+        server.sessions[0].request({ a: 1 }),
+        isCode("ERR_REQUEST_TYPE"),
+      );
+    } finally {
+      await close();
+    }
+  });
+});
