@@ -4,15 +4,38 @@
  * @module
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { EventEmitter } from "node:events";
 import { SockhopClient, SockhopServer } from "../../mod.ts";
 import type { SockhopClientOptions, SockhopServerOptions } from "../../mod.ts";
 
 /** Whether the tests run in Deno (else Node, from the npm build). */
 export const isDeno: boolean = "Deno" in globalThis;
+
+/**
+ * The repository root (the folder holding deno.json), found from this file
+ * whether it runs from tests/ in Deno or from the npm build's copy in Node.
+ */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "deno.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("deno.json not found above the tests");
+    dir = up;
+  }
+  return dir;
+}
+
+/** The command that runs Deno: this process in Deno, `deno` from PATH in Node. */
+export function denoCommand(): string {
+  return isDeno
+    ? (globalThis as unknown as { Deno: { execPath(): string } }).Deno
+      .execPath()
+    : "deno";
+}
 
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {

@@ -1,0 +1,54 @@
+// Each example under scripts/examples runs with one `deno run` command,
+// prints what it promises and exits 0.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { denoCommand, repoRoot } from "./helpers/util.ts";
+
+function runExample(
+  name: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      denoCommand(),
+      ["run", "--allow-all", `scripts/examples/${name}`],
+      { cwd: repoRoot(), timeout: 30_000 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === "number" ? error.code : 1) : 0,
+          stdout,
+          stderr,
+        }),
+    );
+  });
+}
+
+describe("examples", () => {
+  it("chat_unix.ts: everyone hears every line", async () => {
+    const { code, stdout, stderr } = await runExample("chat_unix.ts");
+    assert.equal(code, 0, stderr);
+    for (const nick of ["alice", "bob", "carol"]) {
+      assert.match(stdout, new RegExp(`server: ${nick} joined`));
+      assert.match(stdout, new RegExp(`${nick}: hello from ${nick}`));
+    }
+    assert.match(stdout, /chat closed/);
+  });
+
+  it("request_service.ts: streams primes and times out the unanswered", async () => {
+    const { code, stdout, stderr } = await runExample("request_service.ts");
+    assert.equal(code, 0, stderr);
+    assert.match(
+      stdout,
+      /primes below 50: 2 3 5 7 11 13 17 19 23 29 31 37 41 43 47\n/,
+    );
+    assert.match(stdout, /summary: \{"count":15\}/);
+    assert.match(stdout, /unanswered request: ERR_RESPONSE_TIMEOUT/);
+  });
+
+  it("tls_pair.ts: a Secret crosses TLS and is answered", async () => {
+    const { code, stdout, stderr } = await runExample("tls_pair.ts");
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /server got a Secret over TLS: \{"code":"7-4-1"\}/);
+    assert.match(stdout, /client got the answer: \{"stored":true\}/);
+  });
+});
