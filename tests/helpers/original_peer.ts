@@ -1,0 +1,183 @@
+/**
+ * Runs the ORIGINAL sockhop@1.8.4 in a Node child process
+ * (scripts/peers/original_peer.cjs) and talks to it over JSON lines.
+ * Runtime-neutral: works from `deno test` and from the npm build's tests.
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const DRIVER = join("scripts", "peers", "original_peer.cjs");
+
+/**
+ * The driver's path: looked for in the ancestors of this file (tests/helpers/
+ * here, npm/esm/tests/helpers/ after the build), then of the working
+ * directory.
+ */
+export function driverPath(): string {
+  const starts = [dirname(fileURLToPath(import.meta.url)), process.cwd()];
+  for (let dir of starts) {
+    while (true) {
+      const candidate = join(dir, DRIVER);
+      if (existsSync(candidate)) return candidate;
+      const up = dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  throw new Error(`cannot find ${DRIVER} above ${starts.join(" or ")}`);
+}
+
+/** An event the original emitted (`ev` names it), or a command's reply. */
+// deno-lint-ignore no-explicit-any
+export type PeerMessage = { ev?: string; id?: number; [k: string]: any };
+
+/** A running original peer. */
+export class OriginalPeer {
+  /** Every event received so far, in order. */
+  readonly events: PeerMessage[] = [];
+  readonly #child: ChildProcess;
+  readonly #exited: Promise<void>;
+  readonly #replies = new Map<number, (m: PeerMessage) => void>();
+  #eventWaiters: (() => void)[] = [];
+  #nextId = 1;
+  #stderr = "";
+
+  private constructor(child: ChildProcess) {
+    this.#child = child;
+    this.#exited = new Promise((resolve) => child.once("close", resolve));
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (s: string) => {
+      this.#stderr = (this.#stderr + s).slice(-4000);
+    });
+    let text = "";
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => {
+      text += chunk;
+      let i: number;
+      while ((i = text.indexOf("\n")) >= 0) {
+        const line = text.slice(0, i);
+        text = text.slice(i + 1);
+        this.#take(line);
+      }
+    });
+  }
+
+  /** Starts `node scripts/peers/original_peer.cjs`. */
+  static start(): OriginalPeer {
+    const child = spawn("node", [driverPath()], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    child.on("error", () => {}); // reported by the calls that time out
+    child.stdin!.on("error", () => {});
+    return new OriginalPeer(child);
+  }
+
+  /** What the child wrote to stderr lately (for failure messages). */
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  /**
+   * Runs a command; resolves with its reply, rejects if it failed or did
+   * not answer within `ms`.
+   */
+  call(
+    cmd: string,
+    args: Record<string, unknown> = {},
+    ms = 10000,
+  ): Promise<PeerMessage> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#replies.delete(id);
+        reject(new Error(`original peer: no reply to ${cmd}. ${this.#stderr}`));
+      }, ms);
+      this.#replies.set(id, (m) => {
+        clearTimeout(timer);
+        if (m.ok) resolve(m);
+        else {
+          reject(
+            Object.assign(new Error(`original peer: ${cmd}: ${m.error}`), {
+              code: m.code,
+            }),
+          );
+        }
+      });
+      this.#child.stdin!.write(JSON.stringify({ id, cmd, ...args }) + "\n");
+    });
+  }
+
+  /**
+   * The next event named `ev` not yet taken by an earlier call, or a
+   * rejection after `ms`.
+   */
+  async event(ev: string, ms = 10000): Promise<PeerMessage> {
+    const end = Date.now() + ms;
+    while (true) {
+      const i = this.events.findIndex((e) => e.ev === ev);
+      if (i >= 0) {
+        // Taken in order per kind: mark this one consumed.
+        const found = this.events[i];
+        this.events[i] = { ...found, ev: `${ev}:taken` };
+        return found;
+      }
+      const left = end - Date.now();
+      if (left <= 0) {
+        throw new Error(`original peer: no "${ev}" event. ${this.#stderr}`);
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#eventWaiters.push(resolve);
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  /** Events named `ev` received so far (taken or not). */
+  count(ev: string): number {
+    return this.events.filter((e) => e.ev === ev || e.ev === `${ev}:taken`)
+      .length;
+  }
+
+  /** Asks the peer to quit, and kills it if it does not within 2 s. */
+  async close(): Promise<void> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      try {
+        this.#child.stdin!.write('{"cmd":"quit"}\n');
+      } catch { /* already gone */ }
+      const timer = setTimeout(() => this.#child.kill("SIGKILL"), 2000);
+      await this.#exited;
+      clearTimeout(timer);
+    } else {
+      await this.#exited;
+    }
+  }
+
+  #take(line: string): void {
+    let m: PeerMessage;
+    try {
+      m = JSON.parse(line);
+    } catch {
+      this.#stderr += `\n(stdout) ${line}`;
+      return;
+    }
+    if (typeof m.id === "number" && this.#replies.has(m.id)) {
+      const done = this.#replies.get(m.id)!;
+      this.#replies.delete(m.id);
+      done(m);
+      return;
+    }
+    if (m.ev) {
+      this.events.push(m);
+      const waiters = this.#eventWaiters;
+      this.#eventWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}
