@@ -19,6 +19,7 @@ import { type SessionClass, SockhopSession } from "./session.ts";
 import { transport } from "./transport/runtime.ts";
 import type { SockhopServerEvents } from "./events.ts";
 import { TypedEmitter } from "./typed_emitter.ts";
+import { quiet } from "./write_queue.ts";
 import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
 
 /** Options of {@linkcode SockhopServer}. */
@@ -85,8 +86,11 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
   #listener: Listener | null = null;
   #acceptLoop: Promise<void> | null = null;
   #pingTimer: ReturnType<typeof setInterval> | null = null;
-  /** Connections whose session is still starting. */
-  readonly #starting = new Set<Conn>();
+  /**
+   * Connections whose session is still starting, with their channel: a
+   * session may already send or request from its `start()`.
+   */
+  readonly #starting = new Map<Conn, Channel>();
 
   /**
    * Makes a server; it binds on `listen()`.
@@ -195,13 +199,25 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
   }
 
   /**
-   * Sends a value to every client. Each send is independent: a stalled
-   * client does not hold up the others. Rejects if any send failed.
+   * Sends a value to every connected client. Each send is independent: a
+   * stalled client does not hold up delivery to the others. Settles once
+   * every send has settled (so awaiting it paces the caller to the slowest
+   * client), then rejects with the first failure, if any.
    * @param o the value
    */
   sendall(o: unknown): Promise<void[]> {
-    return Promise.all(
-      [...this.#clients.values()].map(({ channel }) => channel.send(o)),
+    const sends = [...this.#clients.values()]
+      .filter(({ channel }) => !channel.closed) // killed, not yet gone
+      .map(({ channel }) => channel.send(o));
+    // Like send(): a failure (a stalled or vanished peer) must not crash a
+    // program that fires sendall() without awaiting it.
+    return quiet(
+      Promise.allSettled(sends).then((results) =>
+        results.map((r) => {
+          if (r.status === "rejected") throw r.reason;
+          return r.value;
+        })
+      ),
     );
   }
 
@@ -212,7 +228,9 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
   kill_socket(sock: Conn): Promise<void> {
     const client = this.#clients.get(sock);
     if (!client) {
-      sock?.close?.();
+      const starting = this.#starting.get(sock);
+      if (starting) starting.close();
+      else sock?.close?.();
       return Promise.resolve();
     }
     client.channel.close();
@@ -222,7 +240,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
   /** Disconnects every client and stops pinging; keeps listening. */
   async disconnect(): Promise<void> {
     this.ping(0);
-    for (const conn of this.#starting) conn.close();
+    for (const channel of this.#starting.values()) channel.close();
     await Promise.all(this.#sockets.map((s) => this.kill_socket(s)));
   }
 
@@ -265,15 +283,16 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
         ),
       );
     }
-    const client = this.#clients.get(sock);
-    if (!client) {
+    const channel = this.#clients.get(sock)?.channel ??
+      this.#starting.get(sock);
+    if (!channel) {
       const p = Promise.reject(
         new SockhopError("Socket was destroyed", "ERR_SOCKET_DESTROYED"),
       );
       p.catch(noop);
       return p;
     }
-    return client.channel;
+    return channel;
   }
 
   async #bind(): Promise<Listener> {
@@ -309,24 +328,13 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
   }
 
   async #accept(conn: Conn): Promise<void> {
-    this.#starting.add(conn);
-    let session: SockhopSession;
-    try {
-      session = await this.#sessionType._from_socket(conn, this);
-    } catch (e) {
-      this.#starting.delete(conn);
-      conn.close();
-      this.#report(e as Error, conn);
-      return;
-    }
-    const stillWanted = this.#starting.delete(conn) && this.#listener !== null;
-    if (!stillWanted) {
-      conn.close();
-      return;
-    }
+    // The channel exists (writable, not yet read) while the session starts,
+    // so that start() can send and request, as it could in the original.
+    let session!: SockhopSession;
+    let registered = false;
     let markGone!: () => void;
     const gone = new Promise<void>((r) => (markGone = r));
-    const channel = new Channel(conn, this.#opts, {
+    const channel: Channel = new Channel(conn, this.#opts, {
       receive: (data: unknown, meta: ReceiveMeta) => {
         const full = { ...meta, socket: conn, session };
         this.emit("receive", data, full);
@@ -337,6 +345,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
         this.emit("request", req, res, { socket: conn, session }),
       error: (e) => this.#report(e, conn, session),
       closed: () => {
+        if (!registered) return markGone(); // never connected: no events
         this.#unregister(conn);
         session.end().catch((e) => this.#report(e, conn, session)).then(
           () => {
@@ -345,6 +354,27 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
         ).catch((e) => this.#report(e, conn, session)).finally(markGone);
       },
     });
+    this.#starting.set(conn, channel);
+    const drop = () => {
+      this.#starting.delete(conn);
+      channel.close();
+      channel.start(); // reads nothing; ends what start() left open
+    };
+    try {
+      session = await this.#sessionType._from_socket(conn, this);
+    } catch (e) {
+      drop();
+      this.#report(e as Error, conn);
+      return;
+    }
+    const stillWanted = this.#starting.has(conn) && !channel.closed &&
+      this.#listener !== null;
+    if (!stillWanted) {
+      drop();
+      return;
+    }
+    this.#starting.delete(conn);
+    registered = true;
     this.#clients.set(conn, { channel, session, gone });
     this.#sockets.push(conn);
     this.#sessions.push(session);
