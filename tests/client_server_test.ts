@@ -49,7 +49,10 @@ describe("client and server over TCP", () => {
       );
       assert.deepEqual(reply, [{ echo: "ping?" }, "Object"]);
 
-      client.on("receive", (data, meta) => meta.callback?.(new Widget("w", 1)));
+      client.on(
+        "receive",
+        (_data, meta) => meta.callback?.(new Widget("w", 1)),
+      );
       const back = await new Promise((resolve) =>
         server.send(
           server.sockets[0],

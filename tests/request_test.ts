@@ -48,7 +48,16 @@ function watch(stream: SockhopResponseReadableStream) {
   const ends: (Error | undefined)[] = [];
   stream.on("data", (d: unknown, type: string) => data.push({ data: d, type }));
   stream.on("end", (err?: Error) => ends.push(err));
-  return { data, ends, end: once<[Error | undefined]>(stream, "end") };
+  return {
+    data,
+    ends,
+    /** The first end's arguments; made on demand, so no timer is left. */
+    get end(): Promise<[Error | undefined]> {
+      return ends.length > 0
+        ? Promise.resolve([ends[0]])
+        : once<[Error | undefined]>(stream, "end");
+    },
+  };
 }
 
 /** What n packets from `answerN` look like to the reader. */

@@ -6,6 +6,7 @@
 
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import process from "node:process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EventEmitter } from "node:events";
@@ -29,12 +30,16 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** The command that runs Deno: this process in Deno, `deno` from PATH in Node. */
+/**
+ * The command that runs Deno: this process in Deno; in Node, `DENO_BIN`
+ * (set by `deno task test:node`), else `deno` from PATH.
+ */
 export function denoCommand(): string {
-  return isDeno
-    ? (globalThis as unknown as { Deno: { execPath(): string } }).Deno
-      .execPath()
-    : "deno";
+  if (isDeno) {
+    return (globalThis as unknown as { Deno: { execPath(): string } }).Deno
+      .execPath();
+  }
+  return process.env.DENO_BIN || "deno";
 }
 
 /** Resolves after `ms` milliseconds. */

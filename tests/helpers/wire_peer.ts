@@ -22,6 +22,8 @@ export class RawPeer extends EventEmitter {
   readonly socket: net.Socket;
   /** Every frame received, in order. */
   readonly frames: Frame[] = [];
+  /** Lines that were not JSON, in order. */
+  readonly garbage: string[] = [];
   /** Settles once the socket is fully closed. */
   readonly closed: Promise<void>;
   /** Whether the peer ended or closed the connection. */
@@ -39,7 +41,14 @@ export class RawPeer extends EventEmitter {
       while ((i = this.#text.indexOf("\n")) >= 0) {
         const line = this.#text.slice(0, i);
         this.#text = this.#text.slice(i + 1);
-        const frame = JSON.parse(line);
+        let frame: Frame;
+        try {
+          frame = JSON.parse(line);
+        } catch {
+          // Not Sockhop (a TLS hello, say): kept aside, never thrown.
+          this.garbage.push(line);
+          continue;
+        }
         this.frames.push(frame);
         this.emit("frame", frame);
       }
