@@ -58,6 +58,8 @@ const options = {
     },
     keywords: ["socket", "tcp", "unix socket", "tls", "json", "rpc"],
     engines: { node: ">=20" },
+    /** A scoped package is private on npm unless published as public. */
+    publishConfig: { access: "public" },
   },
 };
 
@@ -280,7 +282,9 @@ function writePackageJson(): void {
     type: "module",
     main: `./script/${entry}.js`,
     module: `./esm/${entry}.js`,
-    types: `./types/${entry}.d.ts`,
+    // Read only by resolvers that ignore `exports` (TypeScript's node10),
+    // whose consumers load `main`: the CommonJS declarations match it.
+    types: `./script/${entry}.d.ts`,
     exports: {
       ".": {
         import: {

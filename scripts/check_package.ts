@@ -1,0 +1,411 @@
+/**
+ * Checks the npm package the way its users get it:
+ *
+ *     deno task check:package            # builds first if npm/ is stale
+ *     deno task check:package --rebuild  # always builds first
+ *
+ * Steps, each printed as PASS, FAIL or SKIP (when a step it needs failed):
+ * build (if needed), `npm pack` of npm/, publint and attw on that tarball,
+ * an offline install of the tarball into a scratch Node project in a temp
+ * folder, the drop-in shape there (`require` and `import` of the package:
+ * named exports, the original's `server`/`client`/`session`/`error`
+ * aliases, Buffers for bytes), the CommonJS and ES module examples of
+ * `scripts/npm_examples/` (each must exit 0 by itself), and a TypeScript
+ * consumer in both module formats. Exits 1 if any step failed; the temp
+ * folder is removed in every case.
+ * @module
+ */
+
+import { build } from "./build_npm.ts";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const npmDir = join(root, "npm");
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+const PACKAGE = "@sockhop/sockhop";
+
+/** What a step reports: `ok`, plus text worth showing. */
+interface Outcome {
+  ok: boolean;
+  note?: string;
+  output?: string;
+}
+
+interface Run {
+  code: number;
+  out: string;
+  timedOut: boolean;
+}
+
+/** Runs a command; output is stdout and stderr together. */
+async function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<Run> {
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
+  try {
+    const { code, stdout, stderr } = await new Deno.Command(cmd, {
+      args,
+      cwd: opts.cwd ?? root,
+      env: { NO_COLOR: "1", FORCE_COLOR: "0", ...opts.env },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal,
+    }).output();
+    const text = new TextDecoder();
+    return {
+      code,
+      out: (text.decode(stdout) + text.decode(stderr)).trim(),
+      timedOut: signal.aborted,
+    };
+  } catch (err) {
+    return { code: -1, out: String(err), timedOut: false };
+  }
+}
+
+/** An outcome from a finished command. */
+function fromRun(r: Run, what: string, showOutput = false): Outcome {
+  if (r.timedOut) {
+    return { ok: false, note: `${what} did not exit by itself`, output: r.out };
+  }
+  const ok = r.code === 0;
+  return {
+    ok,
+    note: ok ? undefined : `${what} exited with ${r.code}`,
+    output: ok && !showOutput ? undefined : r.out,
+  };
+}
+
+/** The newest modification time under `path` (a file or a folder). */
+function newest(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let max = stat.mtimeMs;
+  for (const name of readdirSync(path)) {
+    max = Math.max(max, newest(join(path, name)));
+  }
+  return max;
+}
+
+/** Whether npm/ is missing or older than what it is built from. */
+function buildIsStale(): boolean {
+  const marker = join(npmDir, "package.json");
+  if (!existsSync(marker)) return true;
+  const inputs = [
+    "mod.ts",
+    "src",
+    "scripts/build_npm.ts",
+    "deno.json",
+    "README.md",
+    "LICENSE",
+  ];
+  const built = statSync(marker).mtimeMs;
+  return inputs.some((p) => newest(join(root, p)) > built);
+}
+
+// The drop-in shape, checked in the scratch project. The same assertions
+// run after `require` and after `import`.
+const shapeCheck = `
+  const assert = require("node:assert/strict");
+  const { Buffer } = require("node:buffer");
+  const named = ["SockhopServer", "SockhopClient", "SockhopSession",
+    "SockhopError", "ObjectBuffer", "TimedMap", "SockhopRequest",
+    "SockhopResponsePacket", "SockhopResponseReadableStream",
+    "SockhopResponseWriteableStream", "SockhopPing", "SockhopPong"];
+  for (const name of named) {
+    assert.equal(typeof m[name], "function", name + " is not exported");
+  }
+  assert.equal(m.server, m.SockhopServer, "server alias");
+  assert.equal(m.client, m.SockhopClient, "client alias");
+  assert.equal(m.session, m.SockhopSession, "session alias");
+  assert.equal(m.error, m.SockhopError, "error alias");
+  assert.ok(new m.error("x", "ERR_X") instanceof Error);
+  const frame = new m.ObjectBuffer().obj2buf({ hello: "world" });
+  assert.ok(Buffer.isBuffer(frame), "obj2buf must give a Buffer in Node");
+  const server = new m.server({ port: 0 });
+  server.on("receive", (data, meta) => {
+    assert.equal(meta.type, "Buffer");
+    assert.ok(Buffer.isBuffer(data), "received bytes must be a Buffer");
+    assert.deepEqual([...data], [1, 2, 3]);
+    client.disconnect().then(() => server.close()).then(() =>
+      console.log("shape ok:", named.length, "classes, 4 aliases, Buffers")
+    );
+  });
+  let client;
+  server.listen().then(() => {
+    client = new m.client({ port: server.port });
+    return client.connect();
+  }).then(() => client.send(new Uint8Array([1, 2, 3])));
+`;
+
+const shapeCjs = `const m = require("${PACKAGE}");\n{${shapeCheck}}\n`;
+const shapeMjs = `import { createRequire } from "node:module";
+import * as m from "${PACKAGE}";
+const require = createRequire(import.meta.url);
+{${shapeCheck}}
+`;
+
+// A TypeScript consumer in each module format (types resolved through
+// `exports`: types/ for import, script/ for require).
+const consumerCts = `import sockhop = require("${PACKAGE}");
+const server: sockhop.SockhopServer = new sockhop.server({ port: 0 });
+const same: typeof sockhop.SockhopClient = sockhop.client;
+void server; void same;
+`;
+const consumerMts =
+  `import { SockhopServer, server, type SockhopError } from "${PACKAGE}";
+const s: SockhopServer = new server({ port: 0 });
+const e: SockhopError | undefined = undefined;
+void s; void e;
+`;
+
+interface Step {
+  name: string;
+  needs?: string[];
+  fn: () => Promise<Outcome> | Outcome;
+}
+
+let temp: string | undefined;
+function cleanup(): void {
+  if (temp) rmSync(temp, { recursive: true, force: true });
+  temp = undefined;
+}
+const onSignal = () => {
+  cleanup();
+  Deno.exit(130);
+};
+Deno.addSignalListener("SIGINT", onSignal);
+
+temp = mkdtempSync(join(tmpdir(), "sockhop-check-package-"));
+const project = join(temp, "project");
+let tarball = "";
+
+const steps: Step[] = [
+  {
+    name: "build",
+    fn: () => {
+      if (!Deno.args.includes("--rebuild") && !buildIsStale()) {
+        return { ok: true, note: "npm/ is up to date" };
+      }
+      try {
+        const ms = build();
+        return { ok: true, note: `built in ${(ms / 1000).toFixed(1)} s` };
+      } catch (err) {
+        return { ok: false, output: String(err) };
+      }
+    },
+  },
+  {
+    name: "npm pack",
+    needs: ["build"],
+    fn: async () => {
+      const r = await run("npm", [
+        "pack",
+        npmDir,
+        "--pack-destination",
+        temp!,
+        "--json",
+      ]);
+      if (r.code !== 0) return fromRun(r, "npm pack");
+      const [info] = JSON.parse(r.out.slice(r.out.indexOf("[")));
+      tarball = join(temp!, info.filename);
+      return {
+        ok: existsSync(tarball),
+        note: `${info.filename}: ${info.entryCount} files, ${
+          (info.size / 1024).toFixed(1)
+        } kB`,
+      };
+    },
+  },
+  {
+    name: "publint",
+    needs: ["npm pack"],
+    fn: async () =>
+      fromRun(
+        await run("node", [bin("publint"), "run", tarball, "--strict"]),
+        "publint",
+        true,
+      ),
+  },
+  {
+    name: "attw",
+    needs: ["npm pack"],
+    fn: async () =>
+      fromRun(
+        await run("node", [
+          bin("attw"),
+          tarball,
+          "--profile",
+          "strict",
+          "--no-definitely-typed",
+          "--no-color",
+        ]),
+        "attw",
+        true,
+      ),
+  },
+  {
+    name: "install the tarball offline",
+    needs: ["npm pack"],
+    fn: async () => {
+      mkdirSync(project);
+      writeFileSync(
+        join(project, "package.json"),
+        JSON.stringify({ name: "scratch", private: true }, null, 2),
+      );
+      return fromRun(
+        await run("npm", [
+          "install",
+          tarball,
+          "--offline",
+          "--no-audit",
+          "--no-fund",
+          "--cache",
+          join(temp!, "npm-cache"),
+        ], { cwd: project, timeoutMs: 60_000 }),
+        "npm install",
+      );
+    },
+  },
+  {
+    name: "drop-in shape (require)",
+    needs: ["install the tarball offline"],
+    fn: async () => {
+      writeFileSync(join(project, "shape.cjs"), shapeCjs);
+      return fromRun(
+        await run("node", ["shape.cjs"], { cwd: project, timeoutMs: 15_000 }),
+        "shape.cjs",
+        true,
+      );
+    },
+  },
+  {
+    name: "drop-in shape (import)",
+    needs: ["install the tarball offline"],
+    fn: async () => {
+      writeFileSync(join(project, "shape.mjs"), shapeMjs);
+      return fromRun(
+        await run("node", ["shape.mjs"], { cwd: project, timeoutMs: 15_000 }),
+        "shape.mjs",
+        true,
+      );
+    },
+  },
+  ...["widget.cjs", "widget.mjs"].map((file): Step => ({
+    name: `example ${file}`,
+    needs: ["install the tarball offline"],
+    fn: async () => {
+      copyFileSync(
+        join(root, "scripts", "npm_examples", file),
+        join(project, file),
+      );
+      const r = await run("node", [file], { cwd: project, timeoutMs: 15_000 });
+      const outcome = fromRun(r, file, true);
+      const expected = [
+        /server got a Widget: \{ name: 'sprocket', teeth: 12 \}/,
+        /client got the callback: \{ thanks: 'for the sprocket' \}/,
+      ];
+      const missing = expected.filter((re) => !re.test(r.out));
+      if (outcome.ok && missing.length > 0) {
+        return {
+          ok: false,
+          note: `output lacks ${missing.join(", ")}`,
+          output: r.out,
+        };
+      }
+      return outcome;
+    },
+  })),
+  {
+    name: "TypeScript consumers (.cts, .mts)",
+    needs: ["install the tarball offline"],
+    fn: async () => {
+      writeFileSync(join(project, "consumer.cts"), consumerCts);
+      writeFileSync(join(project, "consumer.mts"), consumerMts);
+      return fromRun(
+        await run("node", [
+          bin("tsc"),
+          "--noEmit",
+          "--strict",
+          // node16, not nodenext: TypeScript 5.9's nodenext lets a .cts
+          // require ES module types, which would hide CJS/ESM mix-ups.
+          "--module",
+          "node16",
+          "--moduleResolution",
+          "node16",
+          // Checking all of @types/node takes 10-20 s; the package's own
+          // declarations come from strictly checked sources, and what is
+          // checked here is how a consumer sees them.
+          "--skipLibCheck",
+          "--target",
+          "es2022",
+          "--types",
+          "node",
+          "--typeRoots",
+          join(root, "node_modules", "@types"),
+          "consumer.cts",
+          "consumer.mts",
+        ], { cwd: project }),
+        "tsc",
+      );
+    },
+  },
+];
+
+/** Indents command output under its step. */
+function indent(text: string): string {
+  return text.split("\n").map((line) => "     | " + line).join("\n");
+}
+
+const results = new Map<string, boolean>();
+const started = performance.now();
+try {
+  for (const step of steps) {
+    const blocked = (step.needs ?? []).filter((n) => results.get(n) !== true);
+    if (blocked.length > 0) {
+      results.set(step.name, false);
+      console.log(`SKIP ${step.name} (needs: ${blocked.join(", ")})`);
+      continue;
+    }
+    const t0 = performance.now();
+    let outcome: Outcome;
+    try {
+      outcome = await step.fn();
+    } catch (err) {
+      outcome = { ok: false, output: String(err) };
+    }
+    results.set(step.name, outcome.ok);
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    console.log(
+      `${outcome.ok ? "PASS" : "FAIL"} ${step.name} (${secs} s)${
+        outcome.note ? ": " + outcome.note : ""
+      }`,
+    );
+    if (outcome.output) console.log(indent(outcome.output));
+  }
+} finally {
+  cleanup();
+  Deno.removeSignalListener("SIGINT", onSignal);
+}
+
+const failed = [...results].filter(([, ok]) => !ok).map(([name]) => name);
+const total = ((performance.now() - started) / 1000).toFixed(1);
+if (failed.length > 0) {
+  console.log(`\ncheck:package FAILED in ${total} s: ${failed.join("; ")}`);
+  Deno.exit(1);
+}
+console.log(`\ncheck:package passed: ${steps.length} steps in ${total} s`);
