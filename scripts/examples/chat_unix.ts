@@ -2,7 +2,7 @@
  * A chat room over a Unix domain socket: each client's session keeps its
  * nickname, and the server relays every line to everyone with `sendall`.
  *
- *     deno run --allow-read --allow-write scripts/examples/chat_unix.ts
+ *     deno run --allow-net --allow-read --allow-write --allow-env scripts/examples/chat_unix.ts
  *
  * @module
  */
