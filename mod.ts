@@ -7,6 +7,28 @@
  * peers, and auto-reconnect. The wire format is the original Node
  * `sockhop`'s, so peers running it interoperate.
  *
+ * Where to start:
+ *
+ * - {@linkcode SockhopServer} listens; each client gets a
+ *   {@linkcode SockhopSession} (subclass it for per-client state).
+ * - {@linkcode SockhopClient} connects, once (`connect()`) or for good
+ *   (`start()`, with reconnects).
+ * - Both `send()` values (with an optional remote callback) and
+ *   `request()` streamed responses, read from a
+ *   {@linkcode SockhopResponseReadableStream} and written through a
+ *   {@linkcode SockhopResponseWriteableStream}.
+ * - Options: {@linkcode SockhopClientOptions},
+ *   {@linkcode SockhopServerOptions}; events:
+ *   {@linkcode SockhopClientEvents}, {@linkcode SockhopServerEvents}.
+ * - Every failure is a {@linkcode SockhopError} with a
+ *   {@linkcode SockhopErrorCode}.
+ * - Building blocks, usable alone: {@linkcode ObjectBuffer} (framing),
+ *   {@linkcode TimedMap}, {@linkcode TypedEmitter}.
+ *
+ * This module uses Deno's socket APIs; Node gets the same API from the
+ * npm package `@sockhop/sockhop`, built from these sources. Deno needs
+ * `--allow-net` (and `--allow-read --allow-write` for Unix sockets).
+ *
  * @example
  * ```ts
  * import { SockhopClient, SockhopServer } from "@sockhop/sockhop";

@@ -21,9 +21,17 @@ import { TypedEmitter } from "./typed_emitter.ts";
 
 /** Options of {@linkcode SockhopClient}. */
 export interface SockhopClientOptions extends CommonOptions {
-  /** Interval between automatic reconnection attempts, in ms (default 2000). */
+  /**
+   * Interval between automatic connection attempts (`start()`,
+   * `connect({ auto_reconnect: true })`), in ms.
+   * @default {2000}
+   */
   auto_reconnect_interval?: number;
-  /** How long a connection attempt may take, in ms (default 5000). */
+  /**
+   * How long a connection attempt may take, in ms, before it fails with
+   * `ERR_CONNECT_TIMEOUT` ("Timeout exceeded on connect()").
+   * @default {5000}
+   */
   connect_timeout?: number;
   /**
    * Opt-in: how many sends to hold while disconnected, to be written in
@@ -31,6 +39,7 @@ export interface SockhopClientOptions extends CommonOptions {
    * disconnected reject with `ERR_SOCKET_DESTROYED`, as in the original).
    * Past the limit, sends reject with `ERR_SEND_QUEUE_FULL`; `disconnect()`
    * rejects what is held.
+   * @default {0}
    */
   offline_queue_size?: number;
 }
@@ -48,12 +57,22 @@ const noop = () => {};
 
 /**
  * Connects to a {@linkcode SockhopServer} (or the original sockhop's) and
- * exchanges typed values, remote callbacks and streamed requests.
+ * exchanges typed values, remote callbacks and streamed requests over TCP,
+ * a Unix socket (`path`) or TLS (`ssl` / `ssl_options`).
  *
- * Events: `connect(sock)`, `disconnect(sock)` (once per drop),
- * `receive(data, meta)`, `request(req, res)`, `error(err)`.
+ * Connect once with `connect()`, or keep a connection up with `start()`
+ * (retries every `auto_reconnect_interval` ms and repairs drops) until
+ * `disconnect()`. Sending while disconnected rejects with
+ * `ERR_SOCKET_DESTROYED` unless `offline_queue_size` holds the sends.
  *
- * @example
+ * Events (see {@linkcode SockhopClientEvents}): `connect(sock)`,
+ * `disconnect(sock)` (once per drop), `reconnect(sock)` (an automatic
+ * reconnection, after its `connect`), `connect_error(err)` (a failed
+ * automatic attempt), `receive(data, { type, callback? })`,
+ * `receive:<type>(data, meta)` (e.g. `receive:Widget`), `request(req, res)`
+ * and `error(err)`.
+ *
+ * @example Send a value and get a remote callback's answer
  * ```ts
  * import { SockhopClient, SockhopServer } from "@sockhop/sockhop";
  *
@@ -69,7 +88,30 @@ const noop = () => {};
  *
  * const client = new SockhopClient({ port: server.port });
  * await client.connect();
- * await client.send(new Widget(), (reply) => console.log(reply));
+ * const reply = await new Promise((resolve) =>
+ *   client.send(new Widget(), (answer) => resolve(answer))
+ * );
+ * console.log(reply); // { thanks: true }
+ * await client.disconnect();
+ * await server.close();
+ * ```
+ *
+ * @example Stay connected: start(), reconnects and the offline queue
+ * ```ts
+ * import { SockhopClient } from "@sockhop/sockhop";
+ *
+ * const client = new SockhopClient({
+ *   port: 50000,
+ *   auto_reconnect_interval: 1000,
+ *   offline_queue_size: 100, // hold sends while disconnected
+ * });
+ * client.on("connect_error", (e) => console.log("retrying:", e.message));
+ * client.on("reconnect", () => console.log("back online"));
+ * const held = client.send({ hello: "whenever you are ready" });
+ * const started = client.start(); // resolves once connected
+ * // ... later: stop retrying; what is still held or waiting is rejected
+ * await client.disconnect();
+ * await Promise.allSettled([held, started]);
  * ```
  */
 export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
@@ -79,7 +121,10 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   address: string;
   /** Server port. */
   port: number;
-  /** Pings of the current connection (the last four). */
+  /**
+   * Pings of the current connection (the last four), to see whether and
+   * when the server answered; see `ping()`.
+   */
   get pings(): import("./wire/ping.ts").SockhopPing[] {
     return this.#channel?.pings ?? [];
   }
@@ -209,7 +254,13 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
 
   /**
    * Sends a value. With `callback`, the server's `meta.callback(reply)`
-   * calls it with `(reply, { type })`. Resolves once written.
+   * calls it with `(reply, { type })`; an answer that has not come within
+   * `config.timeout` (default `response_timeout`) is dropped and
+   * `config.error_cb` is told `"timed-out"`. Resolves once the bytes are
+   * handed to the OS; rejects with `ERR_SOCKET_DESTROYED` when not
+   * connected (unless `offline_queue_size` holds it), `ERR_BAD_DATA` for
+   * `null`, `undefined` or a value JSON cannot represent, and
+   * `ERR_SEND_QUEUE_FULL` when `max_pending_bytes` wait unwritten.
    * @param o the value (not null or undefined)
    * @param callback remote callback
    * @param config error_cb and timeout for the remote callback
@@ -250,8 +301,10 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   }
 
   /**
-   * Sends a request; resolves to the stream of the server's response
-   * packets.
+   * Sends a request; resolves, once it is written, to the stream of the
+   * server's response packets (read it with `for await`, `next()`, `all()`
+   * or its events). The stream ends with `ERR_RESPONSE_TIMEOUT` if it has
+   * not ended within `config.timeout` (default `response_timeout`).
    * @param o the request's payload
    * @param config timeout of the response stream, in ms
    */
@@ -264,7 +317,10 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     return channel.request(o, config);
   }
 
-  /** Sends an envelope as is (used by response streams). */
+  /**
+   * Sends an envelope as is (used by response streams); prefer `send()`.
+   * @param message the envelope: `type` label and `data`
+   */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
     const channel = this.#channel;
     if (!channel) return this.#notConnected();

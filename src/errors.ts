@@ -7,6 +7,36 @@
  * Every code a {@linkcode SockhopError} can carry. The first eleven are the
  * original sockhop's and keep its meaning; the rest name failure kinds this
  * project added.
+ *
+ * - `ERR_MULTICONNECT`: `connect()` while another attempt is under way.
+ * - `ERR_SOCKET_DESTROYED`: sending or requesting on a connection that is
+ *   closed or was never made; a response stream whose connection closed;
+ *   `disconnect()` while `start()` waited or sends were held.
+ * - `ERR_REMOTE_CALLBACK_TYPE`: a remote callback with `peer_type: "json"`,
+ *   or a callback that is not a function.
+ * - `ERR_REQUEST_TYPE`: `request()` with `peer_type: "json"`.
+ * - `ERR_NO_SOCKET`: a server `send()` / `request()` without a socket.
+ * - `ERR_BAD_DATA`: sending `null`, `undefined` or a value JSON cannot
+ *   represent; a malformed envelope from the peer; an empty terminator.
+ * - `ERR_OBJECTBUFFER_BAD_BUFFER`: `ObjectBuffer.buf2obj()` given
+ *   something that is not bytes.
+ * - `ERR_OBJECTBUFFER_BAD_BUFFER_DATA`: a received frame that is not JSON
+ *   (skipped; the connection goes on).
+ * - `ERR_OBJECTBUFFER_BAD_OBJECT`: sending a non-object with
+ *   `peer_type: "json"` and without `allow_non_objects`.
+ * - `ERR_RESPONSE_TIMEOUT`: a response stream did not end in time.
+ * - `ERR_RESPONSE_SEND`: a response packet after the last one; `next()` on
+ *   a stream that ended without data.
+ * - `ERR_MESSAGE_TOO_LARGE`: an incoming frame over `max_message_bytes`.
+ * - `ERR_SEND_QUEUE_FULL`: over `max_pending_bytes` wait unwritten, or the
+ *   client's offline queue is full.
+ * - `ERR_CONNECT_TIMEOUT`: no connection within `connect_timeout`.
+ * - `ERR_TLS_OPTION`: a TLS option the runtime cannot honour, or a TLS
+ *   server without `key` and `cert`.
+ * - `ERR_ADDRESS_IN_USE`: `listen()` on a Unix socket path where another
+ *   server is running.
+ * - `ERR_CALLBACK_TIMEOUT`: reserved; not raised by this version (an
+ *   unanswered remote callback calls its `error_cb` with `"timed-out"`).
  */
 export type SockhopErrorCode =
   | "ERR_MULTICONNECT"

@@ -8,38 +8,89 @@ import type { Terminator } from "./wire/object_buffer.ts";
 import type { ChannelOptions } from "./channel.ts";
 import type { TlsOptions } from "./transport/types.ts";
 
-/** Options common to {@linkcode SockhopClient} and {@linkcode SockhopServer}. */
+/**
+ * Options common to {@linkcode SockhopClient} and {@linkcode SockhopServer}.
+ * Both ends of a connection must agree on `peer_type` and `terminator`.
+ *
+ * @example
+ * ```ts
+ * import { type CommonOptions, SockhopServer } from "@sockhop/sockhop";
+ *
+ * const options: CommonOptions = {
+ *   port: 0, // a server on port 0: the OS picks one
+ *   response_timeout: 5000,
+ *   max_message_bytes: 1024 * 1024, // refuse frames over 1 MiB
+ * };
+ * const server = new SockhopServer(options);
+ * await server.listen();
+ * await server.close();
+ * ```
+ */
 export interface CommonOptions {
   /** Unix domain socket path; overrides `address` and `port`. */
   path?: string;
-  /** IP address to connect to or bind (default `"127.0.0.1"`). */
+  /**
+   * IP address to connect to (client) or bind (server).
+   * @default {"127.0.0.1"}
+   */
   address?: string;
-  /** TCP port (default `50000`; 0 lets a server's OS pick). */
+  /**
+   * TCP port. A server given 0 lets the OS pick (read `server.port` after
+   * `listen()`); a client given 0 uses the default.
+   * @default {50000}
+   */
   port?: number;
-  /** `"Sockhop"` (default): typed envelopes; `"json"`: raw JSON values. */
+  /**
+   * `"Sockhop"`: values travel in typed envelopes (remote callbacks and
+   * requests need this). `"json"`: raw JSON values, one per frame, to talk
+   * to programs that are not Sockhop.
+   * @default {"Sockhop"}
+   */
   peer_type?: "Sockhop" | "json";
-  /** Frame terminator (default `"\n"`), or `[rx, tx]`. */
+  /**
+   * Frame terminator used both ways, or `[rx, tx]`: split incoming bytes
+   * on `rx`, append `tx` to outgoing frames.
+   * @default {"\n"}
+   */
   terminator?: Terminator;
-  /** Accept and send values that are not objects (default `false`). */
+  /**
+   * Deliver received frames that are not JSON as strings (instead of
+   * `ERR_OBJECTBUFFER_BAD_BUFFER_DATA` error events) and, with
+   * `peer_type: "json"`, allow sending values that are not objects.
+   * @default {false}
+   */
   allow_non_objects?: boolean;
   /**
    * How long response streams and remote callbacks wait for their answer,
-   * in ms (default 30000).
+   * in ms, unless a request or send gives its own `timeout`.
+   * @default {30000}
    */
   response_timeout?: number;
   /**
-   * Longest incoming frame; a peer sending more is sent an error event and
-   * disconnected (default 256 MiB).
+   * Longest incoming frame, counted in characters of decoded text (never
+   * more than its UTF-8 bytes). A peer sending a longer one causes an
+   * `ERR_MESSAGE_TOO_LARGE` error event on this side and is disconnected.
+   * @default {268435456} (256 MiB, {@linkcode DEFAULT_MAX_MESSAGE_BYTES})
    */
   max_message_bytes?: number;
   /**
-   * How much may wait unwritten per connection before `send()` rejects
-   * with `ERR_SEND_QUEUE_FULL` (default 64 MiB).
+   * How much frame text (in characters) may wait unwritten per connection
+   * before `send()` rejects with `ERR_SEND_QUEUE_FULL`: a bound on memory
+   * when the peer stops reading.
+   * @default {67108864} (64 MiB, {@linkcode DEFAULT_MAX_PENDING_BYTES})
    */
   max_pending_bytes?: number;
-  /** Use TLS (also turned on by any `ssl_options`). */
+  /**
+   * Use TLS (also turned on by any `ssl_options`). A TLS server needs
+   * `ssl_options.key` and `ssl_options.cert`.
+   * @default {false}
+   */
   ssl?: boolean;
-  /** TLS options in Node's names: `key`, `cert`, `ca`, `servername`, ... */
+  /**
+   * TLS options in Node's names: `key`, `cert`, `ca`, `servername`, ...
+   * Setting any turns TLS on. See {@linkcode TlsOptions} for what each
+   * runtime accepts.
+   */
   ssl_options?: TlsOptions;
 }
 

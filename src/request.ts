@@ -27,15 +27,43 @@ export interface ResponsePayload<T = unknown> {
  * (`ERR_RESPONSE_TIMEOUT`) or the connection closing. It can also be read
  * with `next()`, `all()` or `for await`.
  *
- * @example
+ * @example Read a streamed response with `for await`
  * ```ts
- * import { SockhopClient } from "@sockhop/sockhop";
+ * import { SockhopClient, SockhopServer } from "@sockhop/sockhop";
  *
- * const client = new SockhopClient({ port: 50000 });
+ * const server = new SockhopServer({ port: 0 });
+ * server.on("request", async (_req, res) => {
+ *   for (const n of [1, 2, 3]) await res.write(n);
+ *   await res.send("that's all");
+ * });
+ * await server.listen();
+ * const client = new SockhopClient({ port: server.port });
  * await client.connect();
- * const stream = await client.request({ want: "numbers" });
+ *
+ * const stream = await client.request({ want: "numbers" }, { timeout: 5000 });
  * for await (const { data, type } of stream) console.log(type, data);
+ * // Number 1, Number 2, Number 3, String that's all
+ *
  * await client.disconnect();
+ * await server.close();
+ * ```
+ *
+ * @example Other ways to read: `next()`, `all()`, events
+ * ```ts
+ * import type { SockhopResponseReadableStream } from "@sockhop/sockhop";
+ *
+ * async function firstOnly(stream: SockhopResponseReadableStream) {
+ *   return (await stream.next()).data; // ends the stream after one packet
+ * }
+ * async function everything(stream: SockhopResponseReadableStream) {
+ *   const packets = await stream.all(); // resolves when the stream ends
+ *   if (stream.error) console.log("ended early:", stream.error.message);
+ *   return packets.map((p) => p.data);
+ * }
+ * function watch(stream: SockhopResponseReadableStream) {
+ *   stream.on("data", (data, type) => console.log(type, data));
+ *   stream.on("end", (err) => console.log("ended", err?.message ?? "ok"));
+ * }
  * ```
  */
 export class SockhopResponseReadableStream<T = unknown>
@@ -180,6 +208,9 @@ export interface ResponseSender {
  * The responder's side: `write(v)` sends a packet and keeps the stream
  * open, `send(v)` sends the last packet, `end()` is `send({})`. Anything
  * after the last packet rejects with `ERR_RESPONSE_SEND`.
+ *
+ * A request nobody answers leaves the requester waiting until its
+ * timeout: answer every request, even with just `res.end()`.
  *
  * @example
  * ```ts

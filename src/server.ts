@@ -24,7 +24,11 @@ import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
 
 /** Options of {@linkcode SockhopServer}. */
 export interface SockhopServerOptions extends CommonOptions {
-  /** Class wrapping each connection (default {@linkcode SockhopSession}). */
+  /**
+   * Class wrapping each connection: {@linkcode SockhopSession} or a
+   * subclass keeping per-client state.
+   * @default {SockhopSession}
+   */
   session_type?: SessionClass;
 }
 
@@ -50,9 +54,17 @@ const noop = () => {};
  * Unix sockets or TLS, and exchanges typed values, remote callbacks and
  * streamed requests with each.
  *
- * Events: `connect(sock, session)`, `disconnect(sock, session)`,
+ * Each connection gets a session object (class `session_type`, default
+ * {@linkcode SockhopSession}); `sockets` and `sessions` list the connected
+ * clients, `get_session(id)` finds one. Send to one client with
+ * `send(sock, value)` (or `session.send(value)`), to all with `sendall()`.
+ *
+ * Events (see {@linkcode SockhopServerEvents}): `connect(sock, session)`,
+ * `disconnect(sock, session)`,
  * `receive(data, { type, socket, session, callback? })`,
- * `request(req, res, { socket, session })`, `error(err, sock?, session?)`.
+ * `receive:<type>(data, meta)` (e.g. `receive:Widget`),
+ * `request(req, res, { socket, session })`, `error(err, sock, session)`
+ * (`sock` and `session` are null when the error belongs to no client).
  *
  * @example
  * ```ts
@@ -65,6 +77,21 @@ const noop = () => {};
  * });
  * await server.listen();
  * console.log(`listening on ${server.get_bound_address()}:${server.port}`);
+ * await server.close();
+ * ```
+ *
+ * @example Unix socket, per-type events, broadcasting
+ * ```ts
+ * import { SockhopServer } from "@sockhop/sockhop";
+ *
+ * class Chat {
+ *   constructor(public text = "") {}
+ * }
+ * const server = new SockhopServer({ path: "/tmp/chat-doc-example.sock" });
+ * server.on("receive:Chat", async (chat: Chat, { session }) => {
+ *   await server.sendall(new Chat(`${session.id}: ${chat.text}`));
+ * });
+ * await server.listen();
  * await server.close();
  * ```
  */
@@ -172,7 +199,12 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
     return found.send(o, callback, config);
   }
 
-  /** Sends an envelope as is (used by sessions and response streams). */
+  /**
+   * Sends an envelope as is (used by sessions and response streams);
+   * prefer `send()`.
+   * @param sock the client's connection
+   * @param message the envelope: `type` label and `data`
+   */
   _send_message(
     sock: Conn,
     message: { type: string; data: unknown },

@@ -23,19 +23,32 @@ import type { Conn } from "./transport/types.ts";
  * class Player extends SockhopSession {
  *   score = 0;
  *   override async start() {
- *     await this.send({ welcome: true });
+ *     await this.send({ welcome: true, id: this.id });
+ *   }
+ *   override async end() {
+ *     console.log(`player ${this.id} left with ${this.score} points`);
  *   }
  * }
  * const server = new SockhopServer({ port: 0, session_type: Player });
  * server.on("receive", (_data, { session }) => (session as Player).score++);
  * await server.listen();
+ *
+ * // Elsewhere, knowing a player's id:
+ * async function award(id: string) {
+ *   const player = server.get_session(id) as Player | undefined;
+ *   await player?.send({ bonus: 10 });
+ * }
+ * await award("no-such-id"); // not connected: nothing happens
  * await server.close();
  * ```
  */
 export class SockhopSession extends EventEmitter {
   readonly #sock: Conn;
   readonly #server: SockhopServer;
-  /** A stable id for this session, unique within the process. */
+  /**
+   * A random UUID naming this session; find a connected client's session
+   * by it with {@linkcode SockhopServer.prototype.get_session}.
+   */
   readonly id: string = crypto.randomUUID();
 
   /**
@@ -59,7 +72,10 @@ export class SockhopSession extends EventEmitter {
     return this.#server;
   }
 
-  /** Sends an envelope as is (used by response streams). */
+  /**
+   * Sends an envelope as is (used by response streams); prefer `send()`.
+   * @param message the envelope: `type` label and `data`
+   */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
     return this.#server._send_message(this.#sock, message);
   }

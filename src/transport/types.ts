@@ -30,15 +30,41 @@ export type Addr = NetAddr | UnixAddr;
  * TLS settings in the shape users of Node's `tls` module already pass.
  * Each runtime maps them to its own API and rejects, with
  * `ERR_TLS_OPTION`, an option it cannot honour.
+ *
+ * - Node: every `tls.connect` / `tls.createServer` option is passed through
+ *   unchanged, and TLS over a Unix socket path works.
+ * - Deno: a server takes only `key` and `cert`; a client takes `cert`,
+ *   `key`, `ca`, `servername` and `rejectUnauthorized: true`.
+ *   `rejectUnauthorized: false` is refused (Deno always verifies; trust a
+ *   private CA with `ca`), TLS over a Unix socket path is refused, and a
+ *   client certificate cannot be combined with a `servername` other than
+ *   the address connected to.
+ *
+ * @example
+ * ```ts
+ * import { SockhopClient, type TlsOptions } from "@sockhop/sockhop";
+ *
+ * const ssl_options: TlsOptions = {
+ *   ca: "-----BEGIN CERTIFICATE-----\n...", // a private CA, PEM
+ *   servername: "localhost", // the name the server's certificate carries
+ * };
+ * const client = new SockhopClient({ port: 8443, ssl_options });
+ * ```
  */
 export interface TlsOptions {
   /** PEM certificate chain (server: required; client: for client auth). */
   cert?: string;
   /** PEM private key matching `cert`. */
   key?: string;
-  /** PEM CA certificate(s) to trust instead of the system store. */
+  /**
+   * PEM CA certificate(s) to trust: in Node instead of the default CAs, in
+   * Deno in addition to them.
+   */
   ca?: string | string[];
-  /** Verify the peer's certificate (default `true`). */
+  /**
+   * Verify the peer's certificate (default `true`; `false` works in Node
+   * only).
+   */
   rejectUnauthorized?: boolean;
   /** Host name to verify the server certificate against (client only). */
   servername?: string;
