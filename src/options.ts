@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Terminator } from "./wire/object_buffer.ts";
+import { type Terminator, terminatorPair } from "./wire/object_buffer.ts";
 import type { ChannelOptions } from "./channel.ts";
 import type { TlsOptions } from "./transport/types.ts";
 
@@ -94,11 +94,14 @@ export interface CommonOptions {
   ssl_options?: TlsOptions;
 }
 
-/** Resolved channel options. */
+/**
+ * Resolved channel options; throws `ERR_BAD_DATA` for an unusable
+ * terminator, so a bad option fails in the constructor, not per connection.
+ */
 export function channelOptions(opts: CommonOptions): ChannelOptions {
   return {
     peer_type: opts.peer_type === "json" ? "json" : "Sockhop",
-    terminator: opts.terminator ?? "\n",
+    terminator: terminatorPair(opts.terminator),
     allow_non_objects: opts.allow_non_objects === true,
     max_message_bytes: opts.max_message_bytes,
     max_pending_bytes: opts.max_pending_bytes,

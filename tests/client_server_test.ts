@@ -1,6 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { SockhopClient, SockhopError, SockhopServer } from "../mod.ts";
+import {
+  SockhopClient,
+  SockhopError,
+  SockhopServer,
+  type Terminator,
+} from "../mod.ts";
 import { collect, once, pair, tempDir } from "./helpers/util.ts";
 
 class Widget {
@@ -91,6 +96,19 @@ describe("client and server over TCP", () => {
     } finally {
       await close();
     }
+  });
+
+  it("refuses an empty terminator when constructed, before any socket", () => {
+    const bad = (e: unknown) =>
+      e instanceof SockhopError && e.code === "ERR_BAD_DATA";
+    const terminators: Terminator[] = ["", ["", "\n"]];
+    for (const terminator of terminators) {
+      assert.throws(() => new SockhopServer({ port: 0, terminator }), bad);
+      assert.throws(() => new SockhopClient({ port: 1, terminator }), bad);
+    }
+    // Not a string nor a pair: the default, as in the original.
+    const odd = new SockhopClient({ terminator: 5 as unknown as string });
+    assert.ok(odd instanceof SockhopClient);
   });
 
   it("rejects send on a client that is not connected", async () => {

@@ -30,6 +30,28 @@ export interface ObjectBufferOptions {
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
 /**
+ * The `[rx, tx]` pair a terminator option stands for (default `"\n"` both
+ * ways). Throws `ERR_BAD_DATA` for an empty receive terminator, which could
+ * never cut a frame, or a pair that is not two strings.
+ * @param t a terminator string, an `[rx, tx]` pair, or undefined
+ */
+export function terminatorPair(t: Terminator | undefined): [string, string] {
+  // Anything but a string or a pair means the default, as in the original.
+  const [rx, tx] = Array.isArray(t)
+    ? t
+    : typeof t === "string"
+    ? [t, t]
+    : ["\n", "\n"];
+  if (typeof rx !== "string" || typeof tx !== "string" || rx.length === 0) {
+    throw new SockhopError(
+      "terminator must be a non-empty string or a pair [rx, tx] of them",
+      "ERR_BAD_DATA",
+    );
+  }
+  return [rx, tx];
+}
+
+/**
  * Splits a byte stream into JSON values, and turns values into terminated
  * frames. Bad input is reported through the `error` event (as the original
  * library did), never thrown.
@@ -68,15 +90,7 @@ export class ObjectBuffer extends EventEmitter {
    */
   constructor(opts: ObjectBufferOptions = {}) {
     super();
-    const t = opts.terminator;
-    if (Array.isArray(t)) {
-      [this.#rx, this.#tx] = t;
-    } else {
-      this.#rx = this.#tx = typeof t === "string" ? t : "\n";
-    }
-    if (this.#rx.length === 0) {
-      throw new SockhopError("terminator must not be empty", "ERR_BAD_DATA");
-    }
+    [this.#rx, this.#tx] = terminatorPair(opts.terminator);
     this.#allowNonObjects = opts.allow_non_objects === true;
     this.#max = opts.max_message_bytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
