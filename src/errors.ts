@@ -35,8 +35,6 @@
  *   server without `key` and `cert`.
  * - `ERR_ADDRESS_IN_USE`: `listen()` on a Unix socket path where another
  *   server is running.
- * - `ERR_CALLBACK_TIMEOUT`: reserved; not raised by this version (an
- *   unanswered remote callback calls its `error_cb` with `"timed-out"`).
  */
 export type SockhopErrorCode =
   | "ERR_MULTICONNECT"
@@ -54,8 +52,7 @@ export type SockhopErrorCode =
   | "ERR_SEND_QUEUE_FULL"
   | "ERR_CONNECT_TIMEOUT"
   | "ERR_TLS_OPTION"
-  | "ERR_ADDRESS_IN_USE"
-  | "ERR_CALLBACK_TIMEOUT";
+  | "ERR_ADDRESS_IN_USE";
 
 /**
  * An error raised by Sockhop. `code` says what kind of failure it is, so
