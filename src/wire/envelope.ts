@@ -43,8 +43,8 @@ export function isBufferJSON(value: unknown): value is BufferJSON {
 /**
  * What a received frame turned out to be. Classification returns only this
  * label, and the caller reads the fields it needs from the frame itself:
- * building a result object per message cost about 5% of the receive path
- * in a CPU profile of the one-way benchmark.
+ * when it built a result object per message, classify was 4.5% of the
+ * self time in a Deno CPU profile of the one-way benchmark.
  */
 export type Kind =
   | "ping"
