@@ -17,10 +17,11 @@ import { transport } from "./transport/runtime.ts";
 import type { Conn } from "./transport/types.ts";
 import {
   classify,
-  type Incoming,
+  type Envelope,
   isBufferJSON,
   payload,
   typeName,
+  whyInvalid,
 } from "./wire/envelope.ts";
 import { ObjectBuffer, type Terminator } from "./wire/object_buffer.ts";
 import { SockhopPing, SockhopPong } from "./wire/ping.ts";
@@ -65,7 +66,15 @@ export interface RequestOptions {
 
 /** What the owner hears from its channel. */
 export interface ChannelHooks {
-  receive(data: unknown, meta: ReceiveMeta): void;
+  /**
+   * A value arrived. The owner builds its own meta object from `type` and
+   * `callback` (one object per message, not two).
+   */
+  receive(
+    data: unknown,
+    type: string,
+    callback: ReceiveMeta["callback"] | undefined,
+  ): void;
   request(req: SockhopRequest, res: SockhopResponseWriteableStream): void;
   /** A problem caused by the peer or the stream; never fatal by itself. */
   error(err: Error): void;
@@ -332,9 +341,9 @@ export class Channel {
   #dispatch(frame: unknown): void {
     try {
       if (this.#opts.peer_type === "json") {
-        this.#hooks.receive(frame, { type: typeName(frame) });
+        this.#hooks.receive(frame, typeName(frame), undefined);
       } else {
-        this.#handle(classify(frame));
+        this.#handle(frame);
       }
     } catch (e) {
       // A user handler threw: report it like an EventEmitter would, without
@@ -343,17 +352,36 @@ export class Channel {
     }
   }
 
-  #handle(msg: Incoming): void {
-    switch (msg.kind) {
+  #handle(frame: unknown): void {
+    const kind = classify(frame);
+    if (kind === "invalid") {
+      if (this.#opts.allow_non_objects && typeof frame === "string") {
+        this.#hooks.receive(frame, "String", undefined);
+        return;
+      }
+      this.#hooks.error(
+        new SockhopError(
+          `Ignoring a malformed message: ${whyInvalid(frame)}`,
+          "ERR_BAD_DATA",
+        ),
+      );
+      return;
+    }
+    const msg = frame as Envelope;
+    switch (kind) {
       case "ping":
-        this.#write({ type: "SockhopPong", data: new SockhopPong(msg.data) })
-          .catch(noop);
+        this.#write({
+          type: "SockhopPong",
+          data: new SockhopPong(msg.data as Record<string, unknown>),
+        }).catch(noop);
         return;
       case "pong":
-        for (const p of this.pings) p.conclude_with_pong(msg.data);
+        for (const p of this.pings) {
+          p.conclude_with_pong(msg.data as Record<string, unknown>);
+        }
         return;
       case "request": {
-        const req = SockhopRequest.parse(msg.data);
+        const req = SockhopRequest.parse(msg.data as Record<string, unknown>);
         req.data = revive(req.type, req.data);
         this.#hooks.request(
           req,
@@ -362,16 +390,17 @@ export class Channel {
         return;
       }
       case "response": {
-        const stream = this.#streams.get(msg.data.uuid as string);
+        const data = msg.data as Record<string, unknown>;
+        const stream = this.#streams.get(data.uuid as string);
         if (!stream) return; // unknown or finished stream
-        const pkt = SockhopResponsePacket.parse(msg.data);
+        const pkt = SockhopResponsePacket.parse(data);
         pkt.data = revive(pkt.type, pkt.data);
         stream.receive_packet(pkt);
         return;
       }
       case "answer": {
         // Late or unknown answers (expired, or never asked) are ignored.
-        const cb = this.#callbacks.extract(msg.callback_id);
+        const cb = this.#callbacks.extract(msg.callback_id!);
         cb?.(revive(msg.type, msg.data), { type: msg.type });
         return;
       }
@@ -379,37 +408,40 @@ export class Channel {
         const data = revive(msg.type, msg.data);
         const id = msg.id;
         if (id === undefined) {
-          this.#hooks.receive(data, { type: msg.type });
+          this.#hooks.receive(data, msg.type, undefined);
           return;
         }
-        this.#hooks.receive(data, {
-          type: msg.type,
-          callback: (reply: unknown = {}) => {
-            if (reply === null) {
-              return Promise.reject(
-                new SockhopError("Cannot answer with null", "ERR_BAD_DATA"),
-              );
-            }
-            return this.#write({
-              type: typeName(reply),
-              data: payload(reply),
-              callback_id: id,
-            });
-          },
+        this.#hooks.receive(data, msg.type, (reply: unknown = {}) => {
+          if (reply === null) {
+            return Promise.reject(
+              new SockhopError("Cannot answer with null", "ERR_BAD_DATA"),
+            );
+          }
+          return this.#write({
+            type: typeName(reply),
+            data: payload(reply),
+            callback_id: id,
+          });
         });
         return;
       }
-      case "invalid":
-        if (this.#opts.allow_non_objects && typeof msg.value === "string") {
-          this.#hooks.receive(msg.value, { type: "String" });
-          return;
-        }
-        this.#hooks.error(
-          new SockhopError(
-            `Ignoring a malformed message: ${msg.reason}`,
-            "ERR_BAD_DATA",
-          ),
-        );
     }
   }
+}
+
+const typedEvents = new Map<string, `receive:${string}`>();
+
+/**
+ * The name of the per-type event for a type label, `receive:<type>`. Cached:
+ * a fresh concatenated name per message must be flattened and hashed for
+ * every listener lookup. The cache is bounded so that a peer inventing type
+ * names cannot grow it without limit.
+ */
+export function typedEvent(type: string): `receive:${string}` {
+  let name = typedEvents.get(type);
+  if (name === undefined) {
+    name = `receive:${type}`;
+    if (typedEvents.size < 1024) typedEvents.set(type, name);
+  }
+  return name;
 }

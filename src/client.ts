@@ -9,6 +9,7 @@ import {
   type RemoteCallback,
   type RequestOptions,
   type SendOptions,
+  typedEvent,
 } from "./channel.ts";
 import { SockhopError } from "./errors.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
@@ -451,9 +452,12 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
 
   #attach(conn: Conn): void {
     const channel: Channel = new Channel(conn, this.#opts, {
-      receive: (data: unknown, meta: ReceiveMeta) => {
+      receive: (data, type, callback) => {
+        const meta: ReceiveMeta = callback === undefined
+          ? { type }
+          : { type, callback };
         this.emit("receive", data, meta);
-        const typed = `receive:${meta.type}` as const;
+        const typed = typedEvent(type);
         if (this.listenerCount(typed) > 0) this.emit(typed, data, meta);
       },
       request: (req, res) => this.emit("request", req, res),

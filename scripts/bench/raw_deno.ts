@@ -1,7 +1,15 @@
 // Raw Deno.connect floor: newline-delimited JSON envelopes, one write per
-// message and 100 messages per write. Prints one JSON line.
+// message and 100 messages per write; and sequential round trips (one line
+// out, one line back, each parsed). Prints one JSON line.
 import { median } from "./suite.mjs";
-import { line, lineCounter } from "./floor.mjs";
+import {
+  answer,
+  line,
+  lineCounter,
+  lineParser,
+  request,
+  ROUND_TRIPS,
+} from "./floor.mjs";
 
 const runs = Number(Deno.env.get("BENCH_RUNS") ?? 3);
 const count = Math.round(100_000 * Number(Deno.env.get("BENCH_SCALE") ?? 1));
@@ -46,7 +54,52 @@ async function oneWay(batch: number): Promise<number> {
   return rate;
 }
 
+async function readLines(
+  conn: Deno.Conn,
+  onValue: (value: { data: { seq: number; echo: number } }) => void,
+): Promise<void> {
+  const onChunk = lineParser(onValue);
+  const buf = new Uint8Array(64 * 1024);
+  while (true) {
+    const n = await conn.read(buf).catch(() => null);
+    if (n === null) return;
+    onChunk(buf.subarray(0, n));
+  }
+}
+
+async function roundTrips(): Promise<number> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    const conn = await listener.accept();
+    conn.setNoDelay(true);
+    await readLines(conn, (value) => {
+      writeAll(conn, encoder.encode(answer(value))).catch(() => {});
+    });
+    conn.close();
+  })();
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: (listener.addr as Deno.NetAddr).port,
+  });
+  conn.setNoDelay(true);
+  let wake!: (value: { data: { echo: number } }) => void;
+  const reading = readLines(conn, (value) => wake(value));
+  const start = performance.now();
+  for (let i = 0; i < ROUND_TRIPS; i++) {
+    const got = new Promise<{ data: { echo: number } }>((r) => (wake = r));
+    await writeAll(conn, encoder.encode(request(i)));
+    if ((await got).data.echo !== i) throw new Error("wrong answer");
+  }
+  const rate = ROUND_TRIPS / ((performance.now() - start) / 1000);
+  conn.close();
+  await reading;
+  await serving;
+  listener.close();
+  return rate;
+}
+
 console.log(JSON.stringify({
   one_way_single: await median(() => oneWay(1), runs),
   one_way_batched: await median(() => oneWay(100), runs),
+  round_trip: await median(roundTrips, runs),
 }));

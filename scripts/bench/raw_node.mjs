@@ -1,8 +1,16 @@
 // Raw node:net floor: newline-delimited JSON envelopes, one write per
-// message and 100 messages per write. Prints one JSON line.
+// message and 100 messages per write; and sequential round trips (one line
+// out, one line back, each parsed). Prints one JSON line.
 import { createConnection, createServer } from "node:net";
 import { median } from "./suite.mjs";
-import { line, lineCounter } from "./floor.mjs";
+import {
+  answer,
+  line,
+  lineCounter,
+  lineParser,
+  request,
+  ROUND_TRIPS,
+} from "./floor.mjs";
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const count = Math.round(100_000 * Number(process.env.BENCH_SCALE ?? 1));
@@ -31,7 +39,31 @@ async function oneWay(batch) {
   return rate;
 }
 
+async function roundTrips() {
+  const server = createServer((sock) => {
+    sock.setNoDelay(true);
+    sock.on("data", lineParser((value) => sock.write(answer(value))));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const sock = createConnection(server.address().port, "127.0.0.1");
+  await new Promise((r) => sock.once("connect", r));
+  sock.setNoDelay(true);
+  let wake;
+  sock.on("data", lineParser((value) => wake(value)));
+  const start = performance.now();
+  for (let i = 0; i < ROUND_TRIPS; i++) {
+    const got = new Promise((r) => (wake = r));
+    sock.write(request(i));
+    if ((await got).data.echo !== i) throw new Error("wrong answer");
+  }
+  const rate = ROUND_TRIPS / ((performance.now() - start) / 1000);
+  sock.destroy();
+  await new Promise((r) => server.close(r));
+  return rate;
+}
+
 console.log(JSON.stringify({
   one_way_single: await median(() => oneWay(1), runs),
   one_way_batched: await median(() => oneWay(100), runs),
+  round_trip: await median(roundTrips, runs),
 }));

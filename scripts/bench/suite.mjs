@@ -110,9 +110,17 @@ export async function median(fn, runs) {
   return values[Math.floor(values.length / 2)];
 }
 
-/** The whole suite for one library; returns { name: value }. */
+/**
+ * The whole suite for one library; returns { name: value }. A short
+ * warm-up pass first (not measured) lets the JIT settle, so that a single
+ * run per process (as `deno task bench` does) measures steady state.
+ */
 export async function runSuite(lib, { runs = 3, scale = 1 } = {}) {
   const n = (x) => Math.max(1, Math.round(x * scale));
+  await oneWay(lib, n(10_000));
+  await requestRoundTrips(lib, n(500));
+  await callbackRoundTrips(lib, n(500));
+  await largeMessage(lib, 1);
   return {
     one_way: await median(() => oneWay(lib, n(100_000)), runs),
     request_rt: await median(() => requestRoundTrips(lib, n(5_000)), runs),

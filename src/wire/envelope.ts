@@ -40,15 +40,32 @@ export function isBufferJSON(value: unknown): value is BufferJSON {
   return v.type === "Buffer" && Array.isArray(v.data);
 }
 
-/** What a received frame turned out to be. */
-export type Incoming =
-  | { kind: "ping"; data: Record<string, unknown> }
-  | { kind: "pong"; data: Record<string, unknown> }
-  | { kind: "request"; data: Record<string, unknown> }
-  | { kind: "response"; data: Record<string, unknown> }
-  | { kind: "answer"; type: string; data: unknown; callback_id: string }
-  | { kind: "message"; type: string; data: unknown; id?: string }
-  | { kind: "invalid"; value: unknown; reason: string };
+/**
+ * What a received frame turned out to be. Classification returns only this
+ * label, and the caller reads the fields it needs from the frame itself:
+ * when it built a result object per message, classify was 4.5% of the
+ * self time in a Deno CPU profile of the one-way benchmark.
+ */
+export type Kind =
+  | "ping"
+  | "pong"
+  | "request"
+  | "response"
+  | "answer"
+  | "message"
+  | "invalid";
+
+/** A frame that passed {@linkcode classify}: the fields its kind needs. */
+export interface Envelope {
+  /** The type label. */
+  type: string;
+  /** The payload (an object with `_id` or `uuid` for internal kinds). */
+  data: unknown;
+  /** Present on a send that wants a remote callback ("message"). */
+  id?: string;
+  /** Present on a remote callback's answer ("answer"). */
+  callback_id?: string;
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
@@ -56,46 +73,54 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /**
  * Classifies a parsed frame from a Sockhop peer, checking the fields each
- * kind needs so that hostile input cannot reach code that trusts it.
+ * kind needs so that hostile input cannot reach code that trusts it. For
+ * any kind but "invalid" the frame is an {@linkcode Envelope} whose `data`
+ * is a record for "ping", "pong", "request" and "response", and whose
+ * `callback_id` (for "answer") or `id` (for "message", when present) is a
+ * string.
  */
-export function classify(frame: unknown): Incoming {
-  if (!isRecord(frame) || typeof frame.type !== "string") {
-    return { kind: "invalid", value: frame, reason: "not a Sockhop envelope" };
+export function classify(frame: unknown): Kind {
+  if (!isRecord(frame)) return "invalid";
+  const type = frame.type;
+  if (typeof type !== "string") return "invalid";
+  switch (type) {
+    case "SockhopPing":
+    case "SockhopPong": {
+      const data = frame.data;
+      if (!isRecord(data) || typeof data._id !== "string") return "invalid";
+      return type === "SockhopPing" ? "ping" : "pong";
+    }
+    case "SockhopRequest":
+    case "SockhopResponsePacket": {
+      const data = frame.data;
+      if (!isRecord(data) || typeof data.uuid !== "string") return "invalid";
+      return type === "SockhopRequest" ? "request" : "response";
+    }
   }
-  const { type, data } = frame;
+  const callbackId = frame.callback_id;
+  if (callbackId !== undefined) {
+    return typeof callbackId === "string" ? "answer" : "invalid";
+  }
+  const id = frame.id;
+  if (id !== undefined && typeof id !== "string") return "invalid";
+  return "message";
+}
+
+/** Why {@linkcode classify} called a frame "invalid", for the error event. */
+export function whyInvalid(frame: unknown): string {
+  if (!isRecord(frame) || typeof frame.type !== "string") {
+    return "not a Sockhop envelope";
+  }
+  const type = frame.type;
   switch (type) {
     case "SockhopPing":
     case "SockhopPong":
-      if (!isRecord(data) || typeof data._id !== "string") {
-        return { kind: "invalid", value: frame, reason: `${type} without _id` };
-      }
-      return { kind: type === "SockhopPing" ? "ping" : "pong", data };
+      return `${type} without _id`;
     case "SockhopRequest":
     case "SockhopResponsePacket":
-      if (!isRecord(data) || typeof data.uuid !== "string") {
-        return {
-          kind: "invalid",
-          value: frame,
-          reason: `${type} without uuid`,
-        };
-      }
-      return { kind: type === "SockhopRequest" ? "request" : "response", data };
+      return `${type} without uuid`;
   }
-  if (frame.callback_id !== undefined) {
-    if (typeof frame.callback_id !== "string") {
-      return {
-        kind: "invalid",
-        value: frame,
-        reason: "callback_id not a string",
-      };
-    }
-    return { kind: "answer", type, data, callback_id: frame.callback_id };
-  }
-  if (frame.id !== undefined) {
-    if (typeof frame.id !== "string") {
-      return { kind: "invalid", value: frame, reason: "id not a string" };
-    }
-    return { kind: "message", type, data, id: frame.id };
-  }
-  return { kind: "message", type, data };
+  return frame.callback_id !== undefined
+    ? "callback_id not a string"
+    : "id not a string";
 }
