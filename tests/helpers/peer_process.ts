@@ -1,6 +1,7 @@
 /**
- * Runs the ORIGINAL sockhop@1.8.4 in a Node child process
- * (scripts/peers/original_peer.cjs) and talks to it over JSON lines.
+ * Runs a Sockhop peer in a child process (scripts/peers/peer.mjs) and talks
+ * to it over JSON lines: the ORIGINAL sockhop@1.8.4 or this project's npm
+ * build in Node, or this project's sources in Deno.
  * Runtime-neutral: works from `deno test` and from the npm build's tests.
  * @module
  */
@@ -10,8 +11,9 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { denoCommand, isDeno, repoRoot } from "./util.ts";
 
-const DRIVER = join("scripts", "peers", "original_peer.cjs");
+const DRIVER = join("scripts", "peers", "peer.mjs");
 
 /**
  * The driver's path: looked for in the ancestors of this file (tests/helpers/
@@ -32,12 +34,18 @@ export function driverPath(): string {
   throw new Error(`cannot find ${DRIVER} above ${starts.join(" or ")}`);
 }
 
-/** An event the original emitted (`ev` names it), or a command's reply. */
+/**
+ * Which library the peer runs: `"original"` (sockhop@1.8.4, Node), `"npm"`
+ * (this project's build in npm/, Node) or `"source"` (mod.ts, Deno).
+ */
+export type PeerLibrary = "original" | "npm" | "source";
+
+/** An event the peer's library emitted (`ev` names it), or a command's reply. */
 // deno-lint-ignore no-explicit-any
 export type PeerMessage = { ev?: string; id?: number; [k: string]: any };
 
-/** A running original peer. */
-export class OriginalPeer {
+/** A running peer. */
+export class PeerProcess {
   /** Every event received so far, in order. */
   readonly events: PeerMessage[] = [];
   readonly #child: ChildProcess;
@@ -47,8 +55,12 @@ export class OriginalPeer {
   #nextId = 1;
   #stderr = "";
 
-  private constructor(child: ChildProcess) {
+  /** The library the peer runs. */
+  readonly library: PeerLibrary;
+
+  private constructor(child: ChildProcess, library: PeerLibrary) {
     this.#child = child;
+    this.library = library;
     this.#exited = new Promise((resolve) => child.once("close", resolve));
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (s: string) => {
@@ -67,14 +79,31 @@ export class OriginalPeer {
     });
   }
 
-  /** Starts `node scripts/peers/original_peer.cjs`. */
-  static start(): OriginalPeer {
-    const child = spawn("node", [driverPath()], {
+  /**
+   * Starts `scripts/peers/peer.mjs` with `library`: in Deno for "source"
+   * (`denoCommand()`), else in Node.
+   * @throws if "npm" is asked for and the npm build is missing
+   */
+  static start(library: PeerLibrary): PeerProcess {
+    const driver = driverPath();
+    if (library === "npm") {
+      const built = join(repoRoot(), "npm", "esm", "mod.js");
+      if (!existsSync(built)) {
+        throw new Error(
+          `${built} is missing: run \`deno task build\` before these tests`,
+        );
+      }
+    }
+    const [command, args] = library === "source"
+      ? [denoCommand(), ["run", "--allow-all", "--quiet", driver, library]]
+      : [isDeno ? "node" : process.execPath, [driver, library]];
+    const child = spawn(command, args, {
+      cwd: repoRoot(),
       stdio: ["pipe", "pipe", "pipe"],
     });
     child.on("error", () => {}); // reported by the calls that time out
     child.stdin!.on("error", () => {});
-    return new OriginalPeer(child);
+    return new PeerProcess(child, library);
   }
 
   /** What the child wrote to stderr lately (for failure messages). */
@@ -95,16 +124,23 @@ export class OriginalPeer {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#replies.delete(id);
-        reject(new Error(`original peer: no reply to ${cmd}. ${this.#stderr}`));
+        reject(
+          new Error(
+            `${this.library} peer: no reply to ${cmd}. ${this.#stderr}`,
+          ),
+        );
       }, ms);
       this.#replies.set(id, (m) => {
         clearTimeout(timer);
         if (m.ok) resolve(m);
         else {
           reject(
-            Object.assign(new Error(`original peer: ${cmd}: ${m.error}`), {
-              code: m.code,
-            }),
+            Object.assign(
+              new Error(`${this.library} peer: ${cmd}: ${m.error}`),
+              {
+                code: m.code,
+              },
+            ),
           );
         }
       });
@@ -128,7 +164,9 @@ export class OriginalPeer {
       }
       const left = end - Date.now();
       if (left <= 0) {
-        throw new Error(`original peer: no "${ev}" event. ${this.#stderr}`);
+        throw new Error(
+          `${this.library} peer: no "${ev}" event. ${this.#stderr}`,
+        );
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
