@@ -8,8 +8,12 @@
  * The peer is scripts/peers/peer.mjs (tests/helpers/peer_process.ts).
  */
 import { describe, it } from "node:test";
-import { describeSpec, type Link, openLink } from "./helpers/peer_link.ts";
-import type { LinkSpec } from "./helpers/peer_link.ts";
+import {
+  describeSpec,
+  type Link,
+  type LinkSpec,
+  withLink,
+} from "./helpers/peer_link.ts";
 import {
   callbacksBothWays,
   pingsBothWays,
@@ -23,19 +27,6 @@ import { isDeno } from "./helpers/util.ts";
 const library = isDeno ? "npm" : "source";
 const here = isDeno ? "Deno" : "Node";
 const there = isDeno ? "Node" : "Deno";
-
-/** Opens the link, runs `check` on it, and closes it whatever happens. */
-async function withLink(
-  spec: LinkSpec,
-  check: (link: Link) => Promise<void>,
-): Promise<void> {
-  const link = await openLink(spec);
-  try {
-    await check(link);
-  } finally {
-    await link.close();
-  }
-}
 
 const checks: [string, (link: Link) => Promise<void>][] = [
   ["delivers values with their labels, bytes included", valuesToPeer],

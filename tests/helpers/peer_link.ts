@@ -19,7 +19,7 @@ import {
 } from "../../mod.ts";
 import type { TestCerts } from "./certs.ts";
 import { type PeerLibrary, PeerProcess } from "./peer_process.ts";
-import { once, tempDir } from "./util.ts";
+import { tempDir, waitFor } from "./util.ts";
 
 /** How the two ends are connected. */
 export type Transport = "tcp" | "unix" | "tls";
@@ -74,10 +74,10 @@ export function describeSpec(spec: LinkSpec): string {
 export async function openLink(spec: LinkSpec): Promise<Link> {
   const certs = spec.certs;
   if (spec.transport === "tls" && !certs) throw new Error("tls needs certs");
+  const peer = PeerProcess.start(spec.library);
   const temp = spec.transport === "unix" ? tempDir() : null;
   const path = temp ? join(temp.dir, "peer.sock") : undefined;
   const tls = spec.transport === "tls" ? certs!.dir : undefined;
-  const peer = PeerProcess.start(spec.library);
   let ours: SockhopClient | SockhopServer | null = null;
   const closeOurs = async () => {
     if (ours instanceof SockhopClient) await ours.disconnect();
@@ -100,13 +100,14 @@ export async function openLink(spec: LinkSpec): Promise<Link> {
       }
       const server = ours = new SockhopServer(opts);
       await server.listen();
-      const connected = once<[Conn]>(server, "connect", 15000);
       await peer.call(
         "connect",
         { port: server.port, path, tls, flagless: spec.flagless },
         15000,
       );
-      const [sock] = await connected;
+      // Registered (and "connect" emitted) once its session has started.
+      await waitFor(() => server.sockets.length > 0, 15000, "the peer");
+      const sock: Conn = server.sockets[0];
       await peer.event("connect", 15000);
       return {
         peer,
@@ -139,6 +140,19 @@ export async function openLink(spec: LinkSpec): Promise<Link> {
   } catch (e) {
     await close();
     throw e;
+  }
+}
+
+/** Opens a link, runs `check` on it, and closes it whatever happens. */
+export async function withLink(
+  spec: LinkSpec,
+  check: (link: Link) => Promise<void>,
+): Promise<void> {
+  const link = await openLink(spec);
+  try {
+    await check(link);
+  } finally {
+    await link.close();
   }
 }
 

@@ -54,6 +54,8 @@ export class PeerProcess {
   #eventWaiters: (() => void)[] = [];
   #nextId = 1;
   #stderr = "";
+  /** Set when the child ended (or could not start): calls fail at once. */
+  #gone: string | null = null;
 
   /** The library the peer runs. */
   readonly library: PeerLibrary;
@@ -61,7 +63,16 @@ export class PeerProcess {
   private constructor(child: ChildProcess, library: PeerLibrary) {
     this.#child = child;
     this.library = library;
-    this.#exited = new Promise((resolve) => child.once("close", resolve));
+    this.#exited = new Promise((resolve) => {
+      child.once("close", (code, signal) => {
+        this.#end(`exited (${signal ?? code})`);
+        resolve();
+      });
+      child.once("error", (e) => {
+        this.#end(`could not run: ${e.message}`);
+        if (child.pid === undefined) resolve(); // never started: no "close"
+      });
+    });
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (s: string) => {
       this.#stderr = (this.#stderr + s).slice(-4000);
@@ -122,6 +133,10 @@ export class PeerProcess {
   ): Promise<PeerMessage> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
+      if (this.#gone) {
+        reject(new Error(`${this.#gone}: cannot ${cmd}. ${this.#stderr}`));
+        return;
+      }
       const timer = setTimeout(() => {
         this.#replies.delete(id);
         reject(
@@ -163,9 +178,11 @@ export class PeerProcess {
         return found;
       }
       const left = end - Date.now();
-      if (left <= 0) {
+      if (left <= 0 || this.#gone) {
         throw new Error(
-          `${this.library} peer: no "${ev}" event. ${this.#stderr}`,
+          `${
+            this.#gone ?? `${this.library} peer`
+          }: no "${ev}" event. ${this.#stderr}`,
         );
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -195,6 +212,18 @@ export class PeerProcess {
     } else {
       await this.#exited;
     }
+  }
+
+  /** Fails the calls and waits under way: the child is gone. */
+  #end(why: string): void {
+    this.#gone ??= `${this.library} peer ${why}`;
+    for (const [id, done] of this.#replies) {
+      this.#replies.delete(id);
+      done({ ok: false, error: this.#gone });
+    }
+    const waiters = this.#eventWaiters;
+    this.#eventWaiters = [];
+    for (const w of waiters) w();
   }
 
   #take(line: string): void {
