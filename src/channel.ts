@@ -262,11 +262,16 @@ export class Channel {
       }
     }, timeout);
     stream.once("end", () => this.#streams.extract(req.uuid));
+    // The answer may be read before the write resolves (Node's TLS does
+    // this): keep it for the caller, who can listen only once we return.
+    stream._hold();
     try {
       await this.#write({ type: "SockhopRequest", data: req });
     } catch (e) {
       this.#streams.extract(req.uuid);
       throw e;
+    } finally {
+      stream._release();
     }
     return stream;
   }

@@ -72,6 +72,8 @@ export class SockhopResponseReadableStream<T = unknown>
   readonly uuid: string;
   #ended = false;
   #error: Error | undefined;
+  /** Packets and the end held back by `_hold()`, in arrival order. */
+  #held: (() => void)[] | null = null;
 
   /**
    * Makes a stream for one request.
@@ -105,6 +107,10 @@ export class SockhopResponseReadableStream<T = unknown>
    * @param pkt the packet
    */
   receive_packet(pkt: SockhopResponsePacket): void {
+    if (this.#held) {
+      this.#held.push(() => this.receive_packet(pkt));
+      return;
+    }
     if (this.#ended) return;
     this.emit("data", pkt.data as T, pkt.type);
     if (pkt.last) this.end();
@@ -115,10 +121,41 @@ export class SockhopResponseReadableStream<T = unknown>
    * @param err the reason, for an abnormal end
    */
   end(err?: Error): void {
+    if (this.#held) {
+      this.#held.push(() => this.end(err));
+      return;
+    }
     if (this.#ended) return;
     this.#ended = true;
     this.#error = err;
     this.emit("end", err);
+  }
+
+  /**
+   * Holds packets and the end back until `_release()`: used while the
+   * request is being written, since a quick peer may answer before the
+   * write resolves and nobody could listen yet.
+   */
+  _hold(): void {
+    this.#held ??= [];
+  }
+
+  /**
+   * Lets held packets through: at once if none came, else on a later
+   * macrotask, so that whoever receives the stream from `request()` can
+   * start reading it first (as with answers that come after the write).
+   */
+  _release(): void {
+    const held = this.#held;
+    if (held === null) return;
+    if (held.length === 0) {
+      this.#held = null;
+      return;
+    }
+    setTimeout(() => {
+      this.#held = null;
+      for (const deliver of held) deliver(); // later arrivals are appended
+    }, 0);
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * Interoperation with the ORIGINAL sockhop@1.8.4, run by Node in a child
- * process (scripts/peers/original_peer.cjs): our client with its server,
+ * process (scripts/peers/peer.mjs): our client with its server,
  * its client with our server. Labels and data, remote callbacks, streamed
  * requests and pings, both ways.
  */
@@ -16,7 +16,7 @@ import {
   SockhopServer,
 } from "../mod.ts";
 import { collect, once, sleep } from "./helpers/util.ts";
-import { OriginalPeer } from "./helpers/original_peer.ts";
+import { PeerProcess } from "./helpers/peer_process.ts";
 
 class Widget {
   constructor(public name = "gear", public teeth = 12) {}
@@ -25,7 +25,7 @@ class Widget {
 /** Our end, connected to an original peer. */
 interface Link {
   /** The original, in its child process. */
-  peer: OriginalPeer;
+  peer: PeerProcess;
   /** Our client or server. */
   ours: EventEmitter;
   send(v: unknown, cb?: RemoteCallback): Promise<void>;
@@ -38,7 +38,7 @@ interface Link {
 
 /** Our client connected to the original's server. */
 async function toOriginalServer(): Promise<Link> {
-  const peer = OriginalPeer.start();
+  const peer = PeerProcess.start("original");
   const client = new SockhopClient({ port: 1 });
   try {
     const { port } = await peer.call("listen");
@@ -66,7 +66,7 @@ async function toOriginalServer(): Promise<Link> {
 
 /** The original's client connected to our server. */
 async function fromOriginalClient(): Promise<Link> {
-  const peer = OriginalPeer.start();
+  const peer = PeerProcess.start("original");
   const server = new SockhopServer({ port: 0 });
   try {
     await server.listen();

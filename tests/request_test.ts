@@ -15,6 +15,9 @@ import {
 } from "../mod.ts";
 import { once, pair, waitFor } from "./helpers/util.ts";
 import { rawClient, RawServer } from "./helpers/wire_peer.ts";
+import { Channel } from "../src/channel.ts";
+import { AsyncQueue } from "../src/transport/async_queue.ts";
+import type { Conn } from "../src/transport/types.ts";
 
 class Widget {
   constructor(public name = "gear", public n = 0) {}
@@ -580,6 +583,67 @@ describe("requests need peer_type Sockhop", () => {
       );
     } finally {
       await close();
+    }
+  });
+});
+
+describe("answers that arrive before the request's write resolves", () => {
+  // Node's TLS socket can deliver the answer before the request's write
+  // callback (seen with Deno and original peers): the stream handed back by
+  // request() must still carry every packet, not end empty.
+  it("keeps them for the caller of request()", async () => {
+    const incoming = new AsyncQueue<Uint8Array>();
+    const addr = { transport: "tcp", hostname: "127.0.0.1", port: 1 } as const;
+    const conn: Conn = {
+      localAddr: addr,
+      remoteAddr: addr,
+      readable: incoming,
+      write(bytes) {
+        // Answer first (read and dispatched within this turn's
+        // microtasks), resolve the write only on a later macrotask.
+        for (const line of new TextDecoder().decode(bytes).split("\n")) {
+          if (!line) continue;
+          const { uuid } = JSON.parse(line).data;
+          for (const [data, last] of [[{ i: 0 }, false], ["end", true]]) {
+            const pkt = {
+              uuid,
+              type: typeof data === "string" ? "String" : "Object",
+              data,
+              last,
+            };
+            incoming.push(new TextEncoder().encode(
+              JSON.stringify({ type: "SockhopResponsePacket", data: pkt }) +
+                "\n",
+            ));
+          }
+        }
+        return new Promise((resolve) => setTimeout(resolve, 0));
+      },
+      close: () => incoming.end(),
+    };
+    const channel = new Channel(conn, {
+      peer_type: "Sockhop",
+      terminator: "\n",
+      allow_non_objects: false,
+      response_timeout: 5000,
+    }, {
+      receive() {},
+      request() {},
+      error() {},
+      closed() {},
+    });
+    const done = channel.start();
+    try {
+      const stream = await channel.request({ ask: 1 });
+      assert.deepEqual(await stream.all(), [
+        { data: { i: 0 }, type: "Object" },
+        { data: "end", type: "String" },
+      ]);
+      const first = await (await channel.request({ ask: 2 })).next();
+      assert.deepEqual(first, { data: { i: 0 }, type: "Object" });
+    } finally {
+      channel.close();
+      await done;
     }
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Runs the ORIGINAL sockhop@1.8.4 in a Node child process
- * (scripts/peers/original_peer.cjs) and talks to it over JSON lines.
+ * Runs a Sockhop peer in a child process (scripts/peers/peer.mjs) and talks
+ * to it over JSON lines: the ORIGINAL sockhop@1.8.4 or this project's npm
+ * build in Node, or this project's sources in Deno.
  * Runtime-neutral: works from `deno test` and from the npm build's tests.
  * @module
  */
@@ -10,8 +11,9 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { denoCommand, isDeno, repoRoot } from "./util.ts";
 
-const DRIVER = join("scripts", "peers", "original_peer.cjs");
+const DRIVER = join("scripts", "peers", "peer.mjs");
 
 /**
  * The driver's path: looked for in the ancestors of this file (tests/helpers/
@@ -32,12 +34,18 @@ export function driverPath(): string {
   throw new Error(`cannot find ${DRIVER} above ${starts.join(" or ")}`);
 }
 
-/** An event the original emitted (`ev` names it), or a command's reply. */
+/**
+ * Which library the peer runs: `"original"` (sockhop@1.8.4, Node), `"npm"`
+ * (this project's build in npm/, Node) or `"source"` (mod.ts, Deno).
+ */
+export type PeerLibrary = "original" | "npm" | "source";
+
+/** An event the peer's library emitted (`ev` names it), or a command's reply. */
 // deno-lint-ignore no-explicit-any
 export type PeerMessage = { ev?: string; id?: number; [k: string]: any };
 
-/** A running original peer. */
-export class OriginalPeer {
+/** A running peer. */
+export class PeerProcess {
   /** Every event received so far, in order. */
   readonly events: PeerMessage[] = [];
   readonly #child: ChildProcess;
@@ -46,10 +54,25 @@ export class OriginalPeer {
   #eventWaiters: (() => void)[] = [];
   #nextId = 1;
   #stderr = "";
+  /** Set when the child ended (or could not start): calls fail at once. */
+  #gone: string | null = null;
 
-  private constructor(child: ChildProcess) {
+  /** The library the peer runs. */
+  readonly library: PeerLibrary;
+
+  private constructor(child: ChildProcess, library: PeerLibrary) {
     this.#child = child;
-    this.#exited = new Promise((resolve) => child.once("close", resolve));
+    this.library = library;
+    this.#exited = new Promise((resolve) => {
+      child.once("close", (code, signal) => {
+        this.#end(`exited (${signal ?? code})`);
+        resolve();
+      });
+      child.once("error", (e) => {
+        this.#end(`could not run: ${e.message}`);
+        if (child.pid === undefined) resolve(); // never started: no "close"
+      });
+    });
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (s: string) => {
       this.#stderr = (this.#stderr + s).slice(-4000);
@@ -67,14 +90,31 @@ export class OriginalPeer {
     });
   }
 
-  /** Starts `node scripts/peers/original_peer.cjs`. */
-  static start(): OriginalPeer {
-    const child = spawn("node", [driverPath()], {
+  /**
+   * Starts `scripts/peers/peer.mjs` with `library`: in Deno for "source"
+   * (`denoCommand()`), else in Node.
+   * @throws if "npm" is asked for and the npm build is missing
+   */
+  static start(library: PeerLibrary): PeerProcess {
+    const driver = driverPath();
+    if (library === "npm") {
+      const built = join(repoRoot(), "npm", "esm", "mod.js");
+      if (!existsSync(built)) {
+        throw new Error(
+          `${built} is missing: run \`deno task build\` before these tests`,
+        );
+      }
+    }
+    const [command, args] = library === "source"
+      ? [denoCommand(), ["run", "--allow-all", "--quiet", driver, library]]
+      : [isDeno ? "node" : process.execPath, [driver, library]];
+    const child = spawn(command, args, {
+      cwd: repoRoot(),
       stdio: ["pipe", "pipe", "pipe"],
     });
     child.on("error", () => {}); // reported by the calls that time out
     child.stdin!.on("error", () => {});
-    return new OriginalPeer(child);
+    return new PeerProcess(child, library);
   }
 
   /** What the child wrote to stderr lately (for failure messages). */
@@ -93,18 +133,29 @@ export class OriginalPeer {
   ): Promise<PeerMessage> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
+      if (this.#gone) {
+        reject(new Error(`${this.#gone}: cannot ${cmd}. ${this.#stderr}`));
+        return;
+      }
       const timer = setTimeout(() => {
         this.#replies.delete(id);
-        reject(new Error(`original peer: no reply to ${cmd}. ${this.#stderr}`));
+        reject(
+          new Error(
+            `${this.library} peer: no reply to ${cmd}. ${this.#stderr}`,
+          ),
+        );
       }, ms);
       this.#replies.set(id, (m) => {
         clearTimeout(timer);
         if (m.ok) resolve(m);
         else {
           reject(
-            Object.assign(new Error(`original peer: ${cmd}: ${m.error}`), {
-              code: m.code,
-            }),
+            Object.assign(
+              new Error(`${this.library} peer: ${cmd}: ${m.error}`),
+              {
+                code: m.code,
+              },
+            ),
           );
         }
       });
@@ -127,8 +178,12 @@ export class OriginalPeer {
         return found;
       }
       const left = end - Date.now();
-      if (left <= 0) {
-        throw new Error(`original peer: no "${ev}" event. ${this.#stderr}`);
+      if (left <= 0 || this.#gone) {
+        throw new Error(
+          `${
+            this.#gone ?? `${this.library} peer`
+          }: no "${ev}" event. ${this.#stderr}`,
+        );
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
@@ -157,6 +212,18 @@ export class OriginalPeer {
     } else {
       await this.#exited;
     }
+  }
+
+  /** Fails the calls and waits under way: the child is gone. */
+  #end(why: string): void {
+    this.#gone ??= `${this.library} peer ${why}`;
+    for (const [id, done] of this.#replies) {
+      this.#replies.delete(id);
+      done({ ok: false, error: this.#gone });
+    }
+    const waiters = this.#eventWaiters;
+    this.#eventWaiters = [];
+    for (const w of waiters) w();
   }
 
   #take(line: string): void {
