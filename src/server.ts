@@ -3,7 +3,7 @@
  * @module
  */
 
-import { unlink } from "node:fs/promises";
+import { lstat, unlink } from "node:fs/promises";
 import {
   Channel,
   type ChannelOptions,
@@ -156,7 +156,8 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
   /**
    * Binds and starts accepting. Resolves to the bound listener. A Unix
    * socket path left behind by a dead process is reclaimed; one owned by a
-   * live server fails with `ERR_ADDRESS_IN_USE`.
+   * live server, or a path that is not a socket, fails with
+   * `ERR_ADDRESS_IN_USE` and is left alone.
    */
   async listen(): Promise<Listener> {
     if (this.#listener) return this.#listener;
@@ -342,20 +343,39 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
         throw e;
       }
     }
-    // The path exists. Reclaim it only if nothing answers there.
+    // The path exists. Reclaim it only if it is a socket nobody answers on:
+    // never remove a regular file, or a socket we cannot probe.
+    const path = this.path;
+    const info = await lstat(path).catch(() => null);
+    if (info === null) return await transport.listen(options); // just left
+    if (!info.isSocket()) {
+      throw new SockhopError(
+        `Cannot listen on ${path}: it exists and is not a socket`,
+        "ERR_ADDRESS_IN_USE",
+      );
+    }
     try {
       const probe = await transport.connect({
         hostname: this.address,
         port: 0,
-        path: this.path,
+        path,
       });
       probe.close();
-    } catch {
-      await unlink(this.path).catch(noop);
-      return await transport.listen(options);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "ECONNREFUSED" || code === "ENOENT") {
+        await unlink(path).catch(noop);
+        return await transport.listen(options);
+      }
+      throw new SockhopError(
+        `Cannot tell whether ${path} is in use (${
+          code ?? (e as Error).message
+        }); leaving it in place`,
+        "ERR_ADDRESS_IN_USE",
+      );
     }
     throw new SockhopError(
-      `Another server is listening on ${this.path}`,
+      `Another server is listening on ${path}`,
       "ERR_ADDRESS_IN_USE",
     );
   }

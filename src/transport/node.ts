@@ -115,6 +115,35 @@ function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
   };
 }
 
+/** When the current turn of awaited writes began (see `settle`). */
+let turnStart = 0;
+/** Whether a new turn is already scheduled. */
+let turnScheduled = false;
+/** The longest a run of awaited writes may keep the event loop, in ms. */
+const MAX_TURN_MS = 20;
+
+/**
+ * Resolves a write. Node calls a write back from `process.nextTick` when
+ * the kernel took the bytes at once, so a loop of awaited sends would never
+ * return to the event loop and starve timers, pings and reads for seconds.
+ * Once writes have kept the loop for `MAX_TURN_MS`, they resolve from the
+ * check phase (about what a Deno write costs), where the next turn starts.
+ */
+function settle(resolve: () => void): void {
+  if (performance.now() - turnStart < MAX_TURN_MS) {
+    resolve();
+    return;
+  }
+  if (!turnScheduled) {
+    turnScheduled = true;
+    setImmediate(() => {
+      turnScheduled = false;
+      turnStart = performance.now();
+    });
+  }
+  setImmediate(resolve);
+}
+
 function wrapSocket(socket: net.Socket, unixPath?: string): NodeConn {
   // An error must never go unhandled; readers learn of it by the stream ending.
   socket.on("error", noop);
@@ -137,7 +166,7 @@ function wrapSocket(socket: net.Socket, unixPath?: string): NodeConn {
           );
           return;
         }
-        socket.write(bytes, (err) => (err ? reject(err) : resolve()));
+        socket.write(bytes, (err) => (err ? reject(err) : settle(resolve)));
       });
     },
     close(): void {
