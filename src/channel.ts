@@ -134,7 +134,13 @@ export class Channel {
       if (e.code === "ERR_MESSAGE_TOO_LARGE") this.close();
     });
     this.#tx = this.#buffer.tx_terminator;
-    this.#writer = new WriteQueue(conn, opts.max_pending_bytes);
+    // A failed write closes the channel at once, so `closed` (and a
+    // client's `connected`) turn false before the read loop notices.
+    this.#writer = new WriteQueue(
+      conn,
+      opts.max_pending_bytes,
+      () => this.close(),
+    );
     this.#callbacks = new TimedMap({ timeout: opts.response_timeout });
     this.#streams = new TimedMap({ timeout: opts.response_timeout });
   }

@@ -166,7 +166,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
 
   /** Whether a connection is up. */
   get connected(): boolean {
-    return this.#channel !== null;
+    return this.#channel !== null && !this.#channel.closed;
   }
 
   /** Whether the client reconnects by itself after drops. */
@@ -272,7 +272,9 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     config?: SendOptions,
   ): Promise<void> {
     const channel = this.#channel;
-    if (channel) return channel.send(o, callback, config);
+    if (channel && (!channel.closed || this.#offlineLimit <= 0)) {
+      return channel.send(o, callback, config);
+    }
     if (this.#offlineLimit <= 0) return this.#notConnected();
     if (o === null || o === undefined) {
       return Promise.reject(
@@ -369,7 +371,8 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     this.#reconnectTimer = null;
     if (!this.#autoReconnect) return;
     this.#reconnectTimer = setInterval(() => {
-      if (this.#connecting || this.connected) return;
+      // A channel that is closing still counts: its drop comes next.
+      if (this.#connecting || this.#channel !== null) return;
       this.#autoConnect();
     }, this.#reconnectInterval);
   }

@@ -46,13 +46,22 @@ export class WriteQueue {
   #flushing = false;
   #error: SockhopError | null = null;
 
+  readonly #onBroken: () => void;
+
   /**
    * @param conn where bytes go
    * @param limit characters that may wait before sends are refused
+   * @param onBroken called once when a write fails: the connection is dead
+   *   and its owner should close it now, not when reading notices
    */
-  constructor(conn: Conn, limit: number = DEFAULT_MAX_PENDING_BYTES) {
+  constructor(
+    conn: Conn,
+    limit: number = DEFAULT_MAX_PENDING_BYTES,
+    onBroken: () => void = () => conn.close(),
+  ) {
     this.#conn = conn;
     this.#limit = limit;
+    this.#onBroken = onBroken;
   }
 
   /** Characters queued and not yet written. */
@@ -114,7 +123,7 @@ export class WriteQueue {
             "ERR_SOCKET_DESTROYED",
           ),
         );
-        this.#conn.close();
+        this.#onBroken();
         break;
       }
       if (this.#batches[0] !== batch) break; // failed meanwhile

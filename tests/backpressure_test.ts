@@ -16,6 +16,8 @@ import {
 } from "../mod.ts";
 import type { Conn } from "../mod.ts";
 import { WriteQueue } from "../src/write_queue.ts";
+import { Channel } from "../src/channel.ts";
+import { channelOptions } from "../src/options.ts";
 import { collect, once, waitFor } from "./helpers/util.ts";
 import { rawConnect, watchCrashes } from "./helpers/hostile.ts";
 
@@ -132,6 +134,32 @@ describe("WriteQueue high-water mark", () => {
   });
 });
 
+describe("a failed write", () => {
+  it("closes the channel at once, before its read loop notices", async () => {
+    let closes = 0;
+    const conn: Conn = {
+      localAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
+      remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 2 },
+      readable: { [Symbol.asyncIterator]: () => ({ next: () => never }) },
+      write: () => Promise.reject(new Error("EPIPE")),
+      close: () => void closes++,
+    };
+    const never = new Promise<IteratorResult<Uint8Array>>(() => {});
+    const channel = new Channel(conn, channelOptions({}), {
+      receive() {},
+      request() {},
+      error() {},
+      closed() {},
+    });
+    await assert.rejects(channel.send("x"), isCode("ERR_SOCKET_DESTROYED"));
+    // A loop `while (connected) await send()` must end: the channel says
+    // closed, and later sends fail without touching the connection.
+    assert.equal(channel.closed, true);
+    assert.equal(closes, 1);
+    await assert.rejects(channel.send("y"), isCode("ERR_SOCKET_DESTROYED"));
+  });
+});
+
 describe("a peer that stops reading", () => {
   it("makes server sends fail with ERR_SEND_QUEUE_FULL once the mark is passed, with bounded memory, and gets every accepted message in order when it reads again", async () => {
     const limit = MiB;
@@ -231,14 +259,20 @@ describe("sendall with one stalled client", () => {
     try {
       for (const c of clients) await c.connect();
       await waitFor(() => server.sockets.length === 4, 5000, "registration");
-      const n = 200;
+      const n = 400; // 12.5 MiB: far more than kernel buffers take
       const received = clients.map((c) => collect(c, "receive", n, 30000));
+      const counts = clients.map(() => 0);
+      clients.forEach((c, k) => c.on("receive", () => counts[k]++));
       const outcomes = [];
       for (let i = 0; i < n; i++) {
         // Fired without awaiting: the stalled client holds them up (the
-        // next test awaits each sendall).
+        // next test awaits each sendall). Pacing on what the healthy
+        // clients got keeps their queues under the mark whatever the
+        // machine's speed, while the stalled one's passes it.
         outcomes.push(server.sendall({ i, pad: "z".repeat(32 * KiB) }));
-        if (i % 20 === 0) await new Promise((r) => setTimeout(r, 1));
+        if (i % 10 === 9) {
+          await waitFor(() => counts.every((c) => c >= i - 9), 10000, "pace");
+        }
       }
       for (const got of await Promise.all(received)) {
         assert.deepEqual(got.map(([d]) => (d as { i: number }).i), [
