@@ -8,19 +8,11 @@
  * The peer is scripts/peers/peer.mjs (tests/helpers/peer_process.ts).
  */
 import { describe, it } from "node:test";
+import { describeSpec, type LinkSpec, withLink } from "./helpers/peer_link.ts";
 import {
-  describeSpec,
-  type Link,
-  type LinkSpec,
-  withLink,
-} from "./helpers/peer_link.ts";
-import {
-  callbacksBothWays,
+  DATA_CHECKS,
+  type LinkCheck,
   pingsBothWays,
-  requestFromPeer,
-  requestToPeer,
-  valuesFromPeer,
-  valuesToPeer,
 } from "./helpers/link_checks.ts";
 import { isDeno } from "./helpers/util.ts";
 
@@ -28,12 +20,8 @@ const library = isDeno ? "npm" : "source";
 const here = isDeno ? "Deno" : "Node";
 const there = isDeno ? "Node" : "Deno";
 
-const checks: [string, (link: Link) => Promise<void>][] = [
-  ["delivers values with their labels, bytes included", valuesToPeer],
-  ["receives values with their labels, bytes included", valuesFromPeer],
-  ["runs remote callbacks both ways", callbacksBothWays],
-  ["streams the responses to our requests", requestToPeer],
-  ["streams our responses to the peer's requests", requestFromPeer],
+const checks: LinkCheck[] = [
+  ...DATA_CHECKS,
   ["stays connected while both ends ping every 100 ms", pingsBothWays],
 ];
 

@@ -10,32 +10,15 @@
  */
 import { after, before, describe, it } from "node:test";
 import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";
-import {
-  describeSpec,
-  type Link,
-  type LinkSpec,
-  withLink,
-} from "./helpers/peer_link.ts";
-import {
-  callbacksBothWays,
-  requestFromPeer,
-  requestToPeer,
-  valuesFromPeer,
-  valuesToPeer,
-} from "./helpers/link_checks.ts";
+import { describeSpec, type LinkSpec, withLink } from "./helpers/peer_link.ts";
+import { DATA_CHECKS, type LinkCheck } from "./helpers/link_checks.ts";
 import { isDeno } from "./helpers/util.ts";
 
 const other = isDeno ? "npm" : "source";
 const here = isDeno ? "Deno" : "Node";
 const there = isDeno ? "Node" : "Deno";
 
-const checks: [string, (link: Link) => Promise<void>][] = [
-  ["delivers values with their labels, bytes included", valuesToPeer],
-  ["receives values with their labels, bytes included", valuesFromPeer],
-  ["runs remote callbacks both ways", callbacksBothWays],
-  ["streams the responses to our requests", requestToPeer],
-  ["streams our responses to the peer's requests", requestFromPeer],
-];
+const checks: LinkCheck[] = DATA_CHECKS;
 
 const links: [string, Omit<LinkSpec, "certs">][] = [
   [`${here} server, ${there} client`, {

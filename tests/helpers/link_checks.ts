@@ -236,3 +236,15 @@ export async function pingsBothWays(link: Link, ms = 100): Promise<void> {
     await link.peer.call("ping", { delay: 0 }).catch(() => {});
   }
 }
+
+/** A named check of a link. */
+export type LinkCheck = [name: string, check: (link: Link) => Promise<void>];
+
+/** The data checks every link gets: values, callbacks, requests. */
+export const DATA_CHECKS: LinkCheck[] = [
+  ["delivers values with their labels, bytes included", valuesToPeer],
+  ["receives values with their labels, bytes included", valuesFromPeer],
+  ["runs remote callbacks both ways", callbacksBothWays],
+  ["streams the responses to our requests", requestToPeer],
+  ["streams our responses to the peer's requests", requestFromPeer],
+];
