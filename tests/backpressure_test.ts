@@ -134,6 +134,52 @@ describe("WriteQueue high-water mark", () => {
   });
 });
 
+describe("WriteQueue encoding buffers", () => {
+  it("never reuse a buffer before its write settles, across many connections at once", async () => {
+    // Each connection's write keeps the bytes it was given and reads them
+    // only when it settles, a little later: a buffer lent to another write
+    // meanwhile would show up here as the wrong text.
+    const decoder = new TextDecoder();
+    const seen = new Map<number, string[]>();
+    const queues: WriteQueue[] = [];
+    for (let c = 0; c < 12; c++) {
+      const got: string[] = [];
+      seen.set(c, got);
+      const conn = {
+        ...stalledConn(),
+        write(bytes: Uint8Array): Promise<void> {
+          return new Promise((resolve) =>
+            setTimeout(() => {
+              got.push(decoder.decode(bytes));
+              resolve();
+            }, 1 + (c % 3))
+          );
+        },
+      } as Conn;
+      queues.push(new WriteQueue(conn, MiB));
+    }
+    const sent: Promise<void>[] = [];
+    for (let round = 0; round < 20; round++) {
+      for (let c = 0; c < queues.length; c++) {
+        sent.push(queues[c].push(`${c}:${round}:é€😀|`));
+      }
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    // A frame too large for a lent buffer takes the other path.
+    sent.push(queues[0].push("x".repeat(20_000) + "|"));
+    await Promise.all(sent);
+    for (let c = 0; c < queues.length; c++) {
+      const frames = seen.get(c)!.join("").split("|").filter((f) => f);
+      const expected = Array.from(
+        { length: 20 },
+        (_, round) => `${c}:${round}:é€😀`,
+      );
+      if (c === 0) expected.push("x".repeat(20_000));
+      assert.deepEqual(frames, expected);
+    }
+  });
+});
+
 describe("a failed write", () => {
   it("closes the channel at once, before its read loop notices", async () => {
     let closes = 0;

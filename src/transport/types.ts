@@ -106,7 +106,9 @@ export interface Conn {
   /** The peer's address. */
   readonly remoteAddr: Addr;
   /**
-   * Incoming bytes, in order. Each chunk belongs to the consumer. Iteration
+   * Incoming bytes, in order. A chunk is valid only until the next one is
+   * asked for (the Deno transport reads into one reused buffer): a consumer
+   * that keeps bytes must copy them. Iteration
    * ends on end-of-stream, on `close()`, or on a socket error (swallowed:
    * the owner only needs to know the stream is over).
    */
