@@ -103,36 +103,6 @@ describe("TimedMap", () => {
     }
   });
 
-  it("keeps Map semantics for the newest entry: order, NaN keys, overwrite", () => {
-    const map = new TimedMap<unknown, number>({ timeout: 10_000 });
-    const told: string[] = [];
-    const cb = (name: string) => (r: TimedMapReason) =>
-      told.push(`${name}:${r}`);
-    try {
-      map.set(NaN, 1, cb("nan"));
-      assert.equal(map.get(NaN), 1);
-      assert.equal(map.has(NaN), true);
-      map.set("a", 2, cb("a"));
-      assert.equal(map.get(NaN), 1);
-      map.set("a", 3, cb("a2"));
-      map.set("b", 4, cb("b"));
-      assert.equal(map.size, 3);
-      assert.equal(map.extract("b"), 4);
-      assert.equal(map.get("a"), 3);
-      map.set("c", 5, cb("c"));
-      map.stop();
-      assert.deepEqual(told, [
-        "a:overwritten",
-        "nan:stopped",
-        "a2:stopped",
-        "c:stopped",
-      ]);
-      assert.equal(map.size, 0);
-    } finally {
-      map.stop();
-    }
-  });
-
   it('stop removes every entry and tells each "stopped"', () => {
     const map = new TimedMap<string, number>({ timeout: 10_000 });
     const a = recorder();
