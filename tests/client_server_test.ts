@@ -6,7 +6,13 @@ import {
   SockhopServer,
   type Terminator,
 } from "../mod.ts";
-import { collect, once, pair, tempDir } from "./helpers/util.ts";
+import {
+  assertCallbacksBothWays,
+  collect,
+  once,
+  pair,
+  tempDir,
+} from "./helpers/util.ts";
 
 class Widget {
   constructor(public name = "gear", public teeth = 12) {}
@@ -48,24 +54,7 @@ describe("client and server over TCP", () => {
   it("runs remote callbacks both ways", async () => {
     const { server, client, close } = await pair();
     try {
-      server.on("receive", (data, meta) => meta.callback?.({ echo: data }));
-      const reply = await new Promise((resolve) =>
-        client.send("ping?", (answer, meta) => resolve([answer, meta.type]))
-      );
-      assert.deepEqual(reply, [{ echo: "ping?" }, "Object"]);
-
-      client.on(
-        "receive",
-        (_data, meta) => meta.callback?.(new Widget("w", 1)),
-      );
-      const back = await new Promise((resolve) =>
-        server.send(
-          server.sockets[0],
-          "hello",
-          (answer, meta) => resolve([answer, meta.type]),
-        )
-      );
-      assert.deepEqual(back, [{ name: "w", teeth: 1 }, "Widget"]);
+      await assertCallbacksBothWays(server, client);
     } finally {
       await close();
     }

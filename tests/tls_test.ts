@@ -16,7 +16,13 @@ import {
   type SockhopServerOptions,
 } from "../mod.ts";
 import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";
-import { collect, isDeno, once, tempDir } from "./helpers/util.ts";
+import {
+  assertCallbacksBothWays,
+  collect,
+  isDeno,
+  once,
+  tempDir,
+} from "./helpers/util.ts";
 
 class Widget {
   constructor(public name = "gear", public teeth = 12) {}
@@ -114,24 +120,7 @@ describe("TLS between two peers of this project", () => {
   it("runs remote callbacks both ways", async () => {
     const { server, client, close } = await tlsPair();
     try {
-      server.on("receive", (data, meta) => meta.callback?.({ echo: data }));
-      const reply = await new Promise((resolve) =>
-        client.send("ping?", (answer, meta) => resolve([answer, meta.type]))
-      );
-      assert.deepEqual(reply, [{ echo: "ping?" }, "Object"]);
-
-      client.on(
-        "receive",
-        (_data, meta) => meta.callback?.(new Widget("w", 1)),
-      );
-      const answer = await new Promise((resolve) =>
-        server.send(
-          server.sockets[0],
-          "hello",
-          (answer, meta) => resolve([answer, meta.type]),
-        )
-      );
-      assert.deepEqual(answer, [{ name: "w", teeth: 1 }, "Widget"]);
+      await assertCallbacksBothWays(server, client);
     } finally {
       await close();
     }

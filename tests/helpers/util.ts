@@ -4,6 +4,7 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
@@ -138,4 +139,35 @@ export async function pair(
       await server.close();
     },
   };
+}
+
+/** A user class, to see its name travel as the type label. */
+class Gadget {
+  constructor(public name: string, public teeth: number) {}
+}
+
+/**
+ * Remote callbacks both ways over a connected pair: the server answers the
+ * client's send, then the client answers the server's (with a class
+ * instance, labelled by its class name).
+ */
+export async function assertCallbacksBothWays(
+  server: SockhopServer,
+  client: SockhopClient,
+): Promise<void> {
+  server.on("receive", (data, meta) => meta.callback?.({ echo: data }));
+  const reply = await new Promise((resolve) =>
+    client.send("ping?", (answer, meta) => resolve([answer, meta.type]))
+  );
+  assert.deepEqual(reply, [{ echo: "ping?" }, "Object"]);
+
+  client.on("receive", (_data, meta) => meta.callback?.(new Gadget("w", 1)));
+  const back = await new Promise((resolve) =>
+    server.send(
+      server.sockets[0],
+      "hello",
+      (answer, meta) => resolve([answer, meta.type]),
+    )
+  );
+  assert.deepEqual(back, [{ name: "w", teeth: 1 }, "Gadget"]);
 }
