@@ -11,6 +11,7 @@ import process from "node:process";
 import fc from "fast-check";
 import { ObjectBuffer, type Terminator } from "../mod.ts";
 import type { SockhopError } from "../mod.ts";
+import { cut } from "./helpers/fuzz.ts";
 
 /** The original library's ObjectBuffer, as the reference implementation. */
 // deno-lint-ignore no-explicit-any
@@ -35,20 +36,6 @@ function feed(
   chunks: Uint8Array[],
 ): unknown[] {
   return chunks.flatMap((c) => ob.buf2obj(c));
-}
-
-/** Cuts `bytes` at the given offsets (sorted, deduplicated, in range). */
-function cut(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const points = [...new Set(offsets.map((o) => o % (bytes.length + 1)))]
-    .sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let start = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(start, p));
-    start = p;
-  }
-  out.push(bytes.subarray(start));
-  return out;
 }
 
 /** The byte stream of `values`, each as JSON plus `tx`. */
