@@ -21,6 +21,7 @@ import {
   collect,
   isDeno,
   once,
+  pair,
   tempDir,
 } from "./helpers/util.ts";
 
@@ -59,28 +60,8 @@ describe("TLS between two peers of this project", () => {
   });
 
   /** A listening TLS server and a TLS client connected to it. */
-  async function tlsPair() {
-    const server = new SockhopServer(serverTls());
-    await server.listen();
-    const client = new SockhopClient(clientTls(server.port));
-    try {
-      const connected = once(server, "connect");
-      await client.connect();
-      await connected;
-    } catch (e) {
-      await client.disconnect();
-      await server.close();
-      throw e;
-    }
-    return {
-      server,
-      client,
-      close: async () => {
-        await client.disconnect();
-        await server.close();
-      },
-    };
-  }
+  const tlsPair = () =>
+    pair(serverTls(), { ssl: true, ssl_options: { ca: certs.ca } });
 
   it("delivers values, Widgets and bytes both ways", async () => {
     const { server, client, close } = await tlsPair();

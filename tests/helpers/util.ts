@@ -128,17 +128,19 @@ export async function pair(
     path: serverOpts.path,
     ...clientOpts,
   });
-  const connected = once(server, "connect");
-  await client.connect();
-  await connected;
-  return {
-    server,
-    client,
-    close: async () => {
-      await client.disconnect();
-      await server.close();
-    },
+  const close = async () => {
+    await client.disconnect();
+    await server.close();
   };
+  try {
+    const connected = once(server, "connect");
+    await client.connect();
+    await connected;
+  } catch (e) {
+    await close(); // a failed pair leaves nothing open
+    throw e;
+  }
+  return { server, client, close };
 }
 
 /** A user class, to see its name travel as the type label. */
