@@ -10,9 +10,10 @@
  * folder, the drop-in shape there (`require` and `import` of the package:
  * named exports, the original's `server`/`client`/`session`/`error`
  * aliases, Buffers for bytes), the CommonJS and ES module examples of
- * `scripts/npm_examples/` (each must exit 0 by itself), and a TypeScript
- * consumer in both module formats. Exits 1 if any step failed; the temp
- * folder is removed in every case.
+ * `scripts/npm_examples/` (each must exit 0 by itself), the `sockhop`
+ * command the package installs (`npx sockhop --help` there), and a
+ * TypeScript consumer in both module formats. Exits 1 if any step failed;
+ * the temp folder is removed in every case.
  * @module
  */
 
@@ -107,6 +108,7 @@ function buildIsStale(): boolean {
   if (!existsSync(marker)) return true;
   const inputs = [
     "mod.ts",
+    "cli.ts",
     "src",
     "scripts/build_npm.ts",
     "deno.json",
@@ -330,6 +332,27 @@ const steps: Step[] = [
       return outcome;
     },
   })),
+  {
+    name: "bin (npx sockhop --help)",
+    needs: ["install the tarball offline"],
+    fn: async () => {
+      const r = await run("npx", ["--no-install", "sockhop", "--help"], {
+        cwd: project,
+        timeoutMs: 15_000,
+      });
+      const outcome = fromRun(r, "npx sockhop --help");
+      const expected = ["sockhop listen", "sockhop send", "sockhop request"];
+      const missing = expected.filter((s) => !r.out.includes(s));
+      if (outcome.ok && missing.length > 0) {
+        return {
+          ok: false,
+          note: `help lacks ${missing.join(", ")}`,
+          output: r.out,
+        };
+      }
+      return outcome;
+    },
+  },
   {
     name: "TypeScript consumers (.cts, .mts)",
     needs: ["install the tarball offline"],
