@@ -36,18 +36,26 @@ export async function listen(args: CliArgs, out: Output): Promise<number> {
     }
   });
   server.on("error", (e) => out.error(e.message));
-  await server.listen();
-  const where = server.path ?? `${server.address}:${server.port}`;
-  out.error(`listening on ${where}${tls ? " (TLS)" : ""}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
-  await server.close();
+  // Handled from before saying where it listens: whoever reads that line
+  // may signal at once. A second signal, during close(), kills as usual.
+  let stopped!: () => void;
+  const stopping = new Promise<void>((resolve) => stopped = resolve);
+  const stop = () => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    stopped();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  try {
+    await server.listen();
+    const where = server.path ?? `${server.address}:${server.port}`;
+    out.error(`listening on ${where}${tls ? " (TLS)" : ""}`);
+    await stopping;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    await server.close();
+  }
   return 0;
 }
