@@ -12,6 +12,7 @@ import {
   once,
   pair,
   tempDir,
+  withPair,
 } from "./helpers/util.ts";
 
 class Widget {
@@ -20,8 +21,7 @@ class Widget {
 
 describe("client and server over TCP", () => {
   it("delivers values with their type labels", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const got = collect(server, "receive", 7);
       await client.send({ a: 1 });
       await client.send([1, "two"]);
@@ -46,18 +46,13 @@ describe("client and server over TCP", () => {
       assert.equal(type, "Buffer");
       assert.ok(bytes instanceof Uint8Array);
       assert.deepEqual([...bytes], [0, 1, 255]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("runs remote callbacks both ways", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       await assertCallbacksBothWays(server, client);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("reports the bound port when 0 was asked for", async () => {
@@ -73,8 +68,7 @@ describe("client and server over TCP", () => {
   });
 
   it("rejects null and undefined with ERR_BAD_DATA", async () => {
-    const { client, close } = await pair();
-    try {
+    await withPair(async ({ client }) => {
       for (const bad of [null, undefined]) {
         await assert.rejects(
           client.send(bad),
@@ -82,9 +76,7 @@ describe("client and server over TCP", () => {
             e instanceof SockhopError && e.code === "ERR_BAD_DATA",
         );
       }
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("refuses an empty terminator when constructed, before any socket", () => {
@@ -110,17 +102,14 @@ describe("client and server over TCP", () => {
   });
 
   it("emits one disconnect on each side when the client leaves", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const serverSaw = once(server, "disconnect");
       const clientSaw = once(client, "disconnect");
       await client.disconnect();
       await Promise.all([serverSaw, clientSaw]);
       assert.equal(client.connected, false);
       assert.equal(server.sockets.length, 0);
-    } finally {
-      await close();
-    }
+    });
   });
 });
 

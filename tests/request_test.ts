@@ -13,7 +13,7 @@ import {
   SockhopResponseWriteableStream,
   SockhopServer,
 } from "../mod.ts";
-import { once, pair, waitFor } from "./helpers/util.ts";
+import { once, waitFor, withPair } from "./helpers/util.ts";
 import { rawClient, RawServer } from "./helpers/wire_peer.ts";
 import { Channel } from "../src/channel.ts";
 import { AsyncQueue } from "../src/transport/async_queue.ts";
@@ -76,8 +76,7 @@ function expected(n: number): ResponsePayload[] {
 describe("request / response streams", () => {
   for (const n of [1, 3, 1000]) {
     it(`client -> server, ${n} packet(s): data events in order, one end`, async () => {
-      const { server, client, close } = await pair();
-      try {
+      await withPair(async ({ server, client }) => {
         server.on("request", answerN);
         const stream = await client.request({ n });
         assert.ok(stream instanceof SockhopResponseReadableStream);
@@ -92,14 +91,11 @@ describe("request / response streams", () => {
         await (await client.request({ n: 1 })).all();
         assert.equal(seen.ends.length, 1);
         assert.equal(seen.data.length, n);
-      } finally {
-        await close();
-      }
+      });
     });
 
     it(`server -> client, ${n} packet(s) via server.request`, async () => {
-      const { server, client, close } = await pair();
-      try {
+      await withPair(async ({ server, client }) => {
         client.on("request", answerN);
         const stream = await server.request(server.sockets[0], { n });
         const seen = watch(stream);
@@ -110,26 +106,20 @@ describe("request / response streams", () => {
         await (await server.request(server.sockets[0], { n: 1 })).all();
         assert.equal(seen.ends.length, 1);
         assert.equal(seen.data.length, n);
-      } finally {
-        await close();
-      }
+      });
     });
   }
 
   it("server -> client via session.request", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       client.on("request", answerN);
       const stream = await server.sessions[0].request({ n: 3 });
       assert.deepEqual(await stream.all(), expected(3));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("all() resolves to every packet; for await iterates them", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       server.on("request", answerN);
       const all = await (await client.request({ n: 5 })).all();
       assert.deepEqual(all, expected(5));
@@ -145,14 +135,11 @@ describe("request / response streams", () => {
       const stream = await server.request(server.sockets[0], { n: 4 });
       for await (const packet of stream) back.push(packet);
       assert.deepEqual(back, expected(4));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("next() resolves to the first packet and ends the stream", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       server.on("request", answerN);
       const stream = await client.request({ n: 3 });
       const seen = watch(stream);
@@ -175,14 +162,11 @@ describe("request / response streams", () => {
         type: "Object",
       });
       assert.equal(back.ended, true);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("res.end() sends {} as the last packet", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       server.on("request", async (_req, res) => {
         await res.write("first");
         await res.end();
@@ -192,14 +176,11 @@ describe("request / response streams", () => {
         { data: "first", type: "String" },
         { data: {}, type: "Object" },
       ]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("any send after the last packet rejects ERR_RESPONSE_SEND", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const checked: Promise<void>[] = [];
       server.on("request", (req, res) => {
         checked.push((async () => {
@@ -220,14 +201,11 @@ describe("request / response streams", () => {
       assert.deepEqual(await (await client.request("send")).all(), viaSend);
       assert.deepEqual(viaSend, [{ data: "only", type: "String" }]);
       assert.deepEqual(viaEnd, [{ data: {}, type: "Object" }]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("the request event carries (req, res) on the client, (req, res, {socket, session}) on the server", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const onServer = once<unknown[]>(server, "request");
       const out = await client.request(new Widget("asked", 7));
       const args = await onServer;
@@ -264,14 +242,11 @@ describe("request / response streams", () => {
       assert.equal(type, "Buffer");
       assert.ok(data instanceof Uint8Array);
       assert.deepEqual([...data], [1, 2, 3]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("each request gets its own uuid and its own stream", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       server.on("request", async (req, res) => {
         await res.write(req.data);
         await res.send(req.data);
@@ -285,16 +260,13 @@ describe("request / response streams", () => {
         got.map((packets) => packets.map((p) => p.data)),
         [["a", "a"], ["b", "b"], ["c", "c"]],
       );
-    } finally {
-      await close();
-    }
+    });
   });
 });
 
 describe("response stream timeouts and teardown", () => {
   it("a per-request timeout ends the stream with ERR_RESPONSE_TIMEOUT", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       // The server writes one packet and never ends the stream.
       server.on("request", (_req, res) => res.write("partial"));
       const stream = await client.request("slow", { timeout: 50 });
@@ -316,35 +288,26 @@ describe("response stream timeouts and teardown", () => {
       const s3 = await client.request("y", { timeout: 50 });
       assert.deepEqual(await s3.all(), [{ data: "partial", type: "String" }]);
       assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(s3.error));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("next() rejects with the timeout when nothing comes", async () => {
-    const { client, close } = await pair();
-    try {
+    await withPair(async ({ client }) => {
       const stream = await client.request("nobody answers", { timeout: 50 });
       await assert.rejects(stream.next(), isCode("ERR_RESPONSE_TIMEOUT"));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("the client's response_timeout option applies to requests without a timeout", async () => {
-    const { client, close } = await pair({}, { response_timeout: 50 });
-    try {
+    await withPair({}, { response_timeout: 50 }, async ({ client }) => {
       const stream = await client.request("unanswered");
       const [err] = await once<[Error]>(stream, "end");
       assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(err), String(err));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("the server's response_timeout and per-request timeout apply to server.request", async () => {
-    const { server, close } = await pair({ response_timeout: 50 });
-    try {
+    await withPair({ response_timeout: 50 }, async ({ server }) => {
       const byOption = await server.request(server.sockets[0], "unanswered");
       const byConfig = await server.request(server.sockets[0], "x", {
         timeout: 60,
@@ -355,16 +318,13 @@ describe("response stream timeouts and teardown", () => {
       ]);
       assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(e1), String(e1));
       assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(e2), String(e2));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("a per-request timeout overrides response_timeout", async () => {
-    const { server, client, close } = await pair({}, {
+    await withPair({}, {
       response_timeout: 60_000,
-    });
-    try {
+    }, async ({ server, client }) => {
       let answer!: SockhopResponseWriteableStream;
       server.on("request", (req, res) => {
         if (req.data === "late") answer = res;
@@ -379,14 +339,11 @@ describe("response stream timeouts and teardown", () => {
       await once(check, "end");
       assert.deepEqual(seen.data, []);
       assert.deepEqual(seen.ends, []);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("a stream that ended in time is not ended again by its timer", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       server.on("request", (req, res) => {
         if (req.data === "fast") res.send("done");
       });
@@ -398,14 +355,11 @@ describe("response stream timeouts and teardown", () => {
       await once(sentinel, "end");
       assert.deepEqual(seen.ends, [undefined]);
       assert.equal(fast.error, undefined);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("closing the connection ends every open stream on it with an error", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const held: SockhopResponseWriteableStream[] = [];
       server.on("request", (_req, res) => held.push(res));
       const a = await client.request("a");
@@ -422,14 +376,11 @@ describe("response stream timeouts and teardown", () => {
       assert.equal(a.ended && b.ended, true);
       // The responder's stream cannot answer on a dead connection.
       await assert.rejects(held[0].send("too late"), SockhopError);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("a client leaving ends the server's open streams to it with an error", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const got = once(client, "request");
       const s1 = await server.request(server.sockets[0], 1);
       const s2 = await server.sessions[0].request(2);
@@ -443,9 +394,7 @@ describe("response stream timeouts and teardown", () => {
         assert.ok(err instanceof SockhopError, String(err));
       }
       await assert.rejects(s1.next(), SockhopError);
-    } finally {
-      await close();
-    }
+    });
   });
 });
 
@@ -565,10 +514,9 @@ describe("requests against raw peers", () => {
 
 describe("requests need peer_type Sockhop", () => {
   it("rejects ERR_REQUEST_TYPE on a json client and a json server", async () => {
-    const { server, client, close } = await pair({ peer_type: "json" }, {
+    await withPair({ peer_type: "json" }, {
       peer_type: "json",
-    });
-    try {
+    }, async ({ server, client }) => {
       await assert.rejects(
         client.request({ a: 1 }),
         isCode("ERR_REQUEST_TYPE"),
@@ -581,9 +529,7 @@ describe("requests need peer_type Sockhop", () => {
         server.sessions[0].request({ a: 1 }),
         isCode("ERR_REQUEST_TYPE"),
       );
-    } finally {
-      await close();
-    }
+    });
   });
 });
 

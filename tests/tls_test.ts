@@ -21,8 +21,9 @@ import {
   collect,
   isDeno,
   once,
-  pair,
+  type Pair,
   tempDir,
+  withPair,
 } from "./helpers/util.ts";
 
 class Widget {
@@ -59,13 +60,12 @@ describe("TLS between two peers of this project", () => {
     ssl_options: { ca: certs.ca, ...ssl_options },
   });
 
-  /** A listening TLS server and a TLS client connected to it. */
-  const tlsPair = () =>
-    pair(serverTls(), { ssl: true, ssl_options: { ca: certs.ca } });
+  /** Runs `fn` on a TLS server and a TLS client connected to it. */
+  const withTlsPair = (fn: (p: Pair) => Promise<void>) =>
+    withPair(serverTls(), { ssl: true, ssl_options: { ca: certs.ca } }, fn);
 
   it("delivers values, Widgets and bytes both ways", async () => {
-    const { server, client, close } = await tlsPair();
-    try {
+    await withTlsPair(async ({ server, client }) => {
       const got = collect(server, "receive", 6);
       await client.send({ a: 1 });
       await client.send([1, "two"]);
@@ -93,23 +93,17 @@ describe("TLS between two peers of this project", () => {
       const [data, meta] = await back;
       assert.deepEqual(data, { name: "back", teeth: 3 });
       assert.equal((meta as { type: string }).type, "Widget");
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("runs remote callbacks both ways", async () => {
-    const { server, client, close } = await tlsPair();
-    try {
+    await withTlsPair(async ({ server, client }) => {
       await assertCallbacksBothWays(server, client);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("streams a request's response packets", async () => {
-    const { server, client, close } = await tlsPair();
-    try {
+    await withTlsPair(async ({ server, client }) => {
       server.on("request", async (req, res) => {
         const { n } = req.data as { n: number };
         for (let i = 0; i < n; i++) await res.write(new Widget("part", i));
@@ -122,9 +116,7 @@ describe("TLS between two peers of this project", () => {
         { data: { name: "part", teeth: 2 }, type: "Widget" },
         { data: { done: 3 }, type: "Object" },
       ]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("reports addresses and connect/disconnect events as over TCP", async () => {

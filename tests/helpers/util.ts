@@ -143,6 +143,36 @@ export async function pair(
   return { server, client, close };
 }
 
+/** A connected {@linkcode pair}, as handed to {@linkcode withPair}. */
+export type Pair = Awaited<ReturnType<typeof pair>>;
+
+/** Runs `fn` on a fresh {@linkcode pair} and closes the pair afterwards. */
+export function withPair<T>(fn: (p: Pair) => Promise<T>): Promise<T>;
+/** As above, with server (and client) options passed on to {@linkcode pair}. */
+export function withPair<T>(
+  serverOpts: SockhopServerOptions,
+  fn: (p: Pair) => Promise<T>,
+): Promise<T>;
+/** As above, with server and client options. */
+export function withPair<T>(
+  serverOpts: SockhopServerOptions,
+  clientOpts: SockhopClientOptions,
+  fn: (p: Pair) => Promise<T>,
+): Promise<T>;
+export async function withPair<T>(...args: unknown[]): Promise<T> {
+  const fn = args.pop() as (p: Pair) => Promise<T>;
+  const [serverOpts, clientOpts] = args as [
+    SockhopServerOptions?,
+    SockhopClientOptions?,
+  ];
+  const p = await pair(serverOpts, clientOpts);
+  try {
+    return await fn(p);
+  } finally {
+    await p.close();
+  }
+}
+
 /** A user class, to see its name travel as the type label. */
 class Gadget {
   constructor(public name: string, public teeth: number) {}
