@@ -19,7 +19,8 @@ import { WriteQueue } from "../src/write_queue.ts";
 import { Channel } from "../src/channel.ts";
 import { channelOptions } from "../src/options.ts";
 import { collect, once, waitFor } from "./helpers/util.ts";
-import { rawConnect, watchCrashes } from "./helpers/hostile.ts";
+import { watchCrashes } from "./helpers/crashes.ts";
+import { rawConnect } from "./helpers/raw.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -9,8 +9,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { SockhopClient, SockhopError, SockhopServer } from "../mod.ts";
-import { rawConnect, watchCrashes } from "./helpers/hostile.ts";
-import { RawPeer, RawServer } from "./helpers/wire_peer.ts";
+import { watchCrashes } from "./helpers/crashes.ts";
+import { rawConnect, RawPeer, RawServer } from "./helpers/raw.ts";
 import {
   assertNotPolluted,
   concat,

@@ -11,7 +11,7 @@ import {
   SockhopServer,
 } from "../mod.ts";
 import { once, pair, waitFor, withPair } from "./helpers/util.ts";
-import { closed, rawConnect, stream } from "./helpers/hostile.ts";
+import { closed, rawConnect, stream } from "./helpers/raw.ts";
 
 const MiB = 1024 * 1024;
 

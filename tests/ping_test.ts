@@ -13,7 +13,7 @@ import {
   rawClient,
   type RawPeer,
   RawServer,
-} from "./helpers/wire_peer.ts";
+} from "./helpers/raw.ts";
 
 const INTERVAL = 50;
 

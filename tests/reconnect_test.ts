@@ -13,7 +13,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { SockhopClient, SockhopError, SockhopServer } from "../mod.ts";
 import { isDeno, once, sleep, tempDir, waitFor } from "./helpers/util.ts";
-import { RawServer } from "./helpers/wire_peer.ts";
+import { RawServer } from "./helpers/raw.ts";
 
 const INTERVAL = 50;
 

@@ -14,7 +14,7 @@ import {
   SockhopServer,
 } from "../mod.ts";
 import { once, waitFor, withPair } from "./helpers/util.ts";
-import { rawClient, RawServer } from "./helpers/wire_peer.ts";
+import { rawClient, RawServer } from "./helpers/raw.ts";
 import { Channel } from "../src/channel.ts";
 import { AsyncQueue } from "../src/transport/async_queue.ts";
 import type { Conn } from "../src/transport/types.ts";
