@@ -1,5 +1,5 @@
 /**
- * Runs a Sockhop peer in a child process (scripts/peers/peer.mjs) and talks
+ * Runs a Sockhop peer in a child process (tests/fixtures/peer.mjs) and talks
  * to it over JSON lines: the ORIGINAL sockhop@1.8.4 or this project's npm
  * build in Node, or this project's sources in Deno.
  * Runtime-neutral: works from `deno test` and from the npm build's tests.
@@ -13,7 +13,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { denoCommand, isDeno, repoRoot } from "./util.ts";
 
-const DRIVER = join("scripts", "peers", "peer.mjs");
+const DRIVER = join("tests", "fixtures", "peer.mjs");
 
 /**
  * The driver's path: looked for in the ancestors of this file (tests/helpers/
@@ -91,7 +91,7 @@ export class PeerProcess {
   }
 
   /**
-   * Starts `scripts/peers/peer.mjs` with `library`: in Deno for "source"
+   * Starts `tests/fixtures/peer.mjs` with `library`: in Deno for "source"
    * (`denoCommand()`), else in Node.
    * @throws if "npm" is asked for and the npm build is missing
    */
