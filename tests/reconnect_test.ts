@@ -8,40 +8,22 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import net from "node:net";
 import { join } from "node:path";
 import process from "node:process";
-import { SockhopClient, SockhopError, SockhopServer } from "../mod.ts";
-import { isDeno, once, sleep, tempDir, waitFor } from "./helpers/util.ts";
+import { SockhopClient, SockhopServer } from "../mod.ts";
+import {
+  freePort,
+  isCode,
+  isDeno,
+  once,
+  sleep,
+  tempDir,
+  waitFor,
+  within,
+} from "./helpers/util.ts";
 import { RawServer } from "./helpers/raw.ts";
 
 const INTERVAL = 50;
-
-const isCode = (code: string) => (e: unknown) =>
-  e instanceof SockhopError && e.code === code;
-
-/** A loopback port nobody listens on (just freed by the OS). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves with `p`, or rejects after `ms`. */
-function within<T>(p: Promise<T>, ms = 5000, what = "promise"): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** Counts a client's connect and disconnect events. */
 function counter(client: SockhopClient) {

@@ -13,7 +13,7 @@ import {
   SockhopResponseWriteableStream,
   SockhopServer,
 } from "../mod.ts";
-import { once, waitFor, withPair } from "./helpers/util.ts";
+import { isCode, once, waitFor, withPair } from "./helpers/util.ts";
 import { rawClient, RawServer } from "./helpers/raw.ts";
 import { Channel } from "../src/channel.ts";
 import { AsyncQueue } from "../src/transport/async_queue.ts";
@@ -22,9 +22,6 @@ import type { Conn } from "../src/transport/types.ts";
 class Widget {
   constructor(public name = "gear", public n = 0) {}
 }
-
-const isCode = (code: string) => (e: unknown) =>
-  e instanceof SockhopError && e.code === code;
 
 /** The listener signature both ends use for `request`. */
 type Responder = (

@@ -11,7 +11,6 @@ import { connect as netConnect, type Socket } from "node:net";
 import {
   SockhopClient,
   type SockhopClientOptions,
-  SockhopError,
   SockhopServer,
   type SockhopServerOptions,
 } from "../mod.ts";
@@ -19,6 +18,7 @@ import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";
 import {
   assertCallbacksBothWays,
   collect,
+  isCode,
   isDeno,
   once,
   type Pair,
@@ -29,9 +29,6 @@ import {
 class Widget {
   constructor(public name = "gear", public teeth = 12) {}
 }
-
-const isCode = (code: string) => (e: unknown) =>
-  e instanceof SockhopError && e.code === code;
 
 describe("TLS between two peers of this project", () => {
   let certs: TestCerts;

@@ -6,12 +6,13 @@
 
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EventEmitter } from "node:events";
-import { SockhopClient, SockhopServer } from "../../mod.ts";
+import { SockhopClient, SockhopError, SockhopServer } from "../../mod.ts";
 import type { SockhopClientOptions, SockhopServerOptions } from "../../mod.ts";
 
 /** Whether the tests run in Deno (else Node, from the npm build). */
@@ -106,6 +107,37 @@ export async function waitFor(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
+}
+
+/** Resolves with `p`, or rejects after `ms` so a broken test fails fast. */
+export function within<T>(
+  p: Promise<T>,
+  ms = 5000,
+  what = "promise",
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** A predicate for `assert.rejects`: a SockhopError with this code. */
+export const isCode = (code: string) => (e: unknown): boolean =>
+  e instanceof SockhopError && e.code === code;
+
+/** A loopback port nobody listens on (just freed by the OS). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** A fresh temporary directory and a function that removes it. */
