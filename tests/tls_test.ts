@@ -24,6 +24,7 @@ import {
   type Pair,
   tempDir,
   withPair,
+  withUnconnectedPair,
 } from "./helpers/util.ts";
 
 class Widget {
@@ -315,26 +316,18 @@ describe("TLS between two peers of this project", () => {
   });
 
   it("turns TLS on for any ssl_options key, even without ssl: true", async () => {
-    const server = new SockhopServer({
-      port: 0,
+    await withUnconnectedPair({
       ssl_options: { cert: certs.cert, key: certs.key },
-    });
-    await server.listen();
-    const client = new SockhopClient({
-      port: server.port,
+    }, {
       ssl_options: { ca: certs.ca },
-    });
-    try {
+    }, async ({ server, client }) => {
       await client.connect();
       server.on("receive", (data, meta) => meta.callback?.(data));
       const reply = await new Promise((resolve) =>
         client.send({ one: "key" }, (answer) => resolve(answer))
       );
       assert.deepEqual(reply, { one: "key" });
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    });
   });
 
   if (isDeno) {

@@ -146,13 +146,21 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A started server on an OS-picked port and a connected client. */
-export async function pair(
+/** A server and a client of it, and a function that closes both. */
+export interface Pair {
+  /** A server listening on an OS-picked port (or the given path). */
+  server: SockhopServer;
+  /** A client with the server's port (or path). */
+  client: SockhopClient;
+  /** Disconnects the client and closes the server. */
+  close: () => Promise<void>;
+}
+
+/** A listening server and a client of it that has not connected yet. */
+export async function unconnectedPair(
   serverOpts: SockhopServerOptions = {},
   clientOpts: SockhopClientOptions = {},
-): Promise<
-  { server: SockhopServer; client: SockhopClient; close: () => Promise<void> }
-> {
+): Promise<Pair> {
   const server = new SockhopServer({ port: 0, ...serverOpts });
   await server.listen();
   const client = new SockhopClient({
@@ -164,46 +172,62 @@ export async function pair(
     await client.disconnect();
     await server.close();
   };
-  try {
-    const connected = once(server, "connect");
-    await client.connect();
-    await connected;
-  } catch (e) {
-    await close(); // a failed pair leaves nothing open
-    throw e;
-  }
   return { server, client, close };
 }
 
-/** A connected {@linkcode pair}, as handed to {@linkcode withPair}. */
-export type Pair = Awaited<ReturnType<typeof pair>>;
-
-/** Runs `fn` on a fresh {@linkcode pair} and closes the pair afterwards. */
-export function withPair<T>(fn: (p: Pair) => Promise<T>): Promise<T>;
-/** As above, with server (and client) options passed on to {@linkcode pair}. */
-export function withPair<T>(
-  serverOpts: SockhopServerOptions,
-  fn: (p: Pair) => Promise<T>,
-): Promise<T>;
-/** As above, with server and client options. */
-export function withPair<T>(
-  serverOpts: SockhopServerOptions,
-  clientOpts: SockhopClientOptions,
-  fn: (p: Pair) => Promise<T>,
-): Promise<T>;
-export async function withPair<T>(...args: unknown[]): Promise<T> {
-  const fn = args.pop() as (p: Pair) => Promise<T>;
-  const [serverOpts, clientOpts] = args as [
-    SockhopServerOptions?,
-    SockhopClientOptions?,
-  ];
-  const p = await pair(serverOpts, clientOpts);
+/** A started server on an OS-picked port and a connected client. */
+export async function pair(
+  serverOpts: SockhopServerOptions = {},
+  clientOpts: SockhopClientOptions = {},
+): Promise<Pair> {
+  const p = await unconnectedPair(serverOpts, clientOpts);
   try {
-    return await fn(p);
-  } finally {
-    await p.close();
+    const connected = once(p.server, "connect");
+    await p.client.connect();
+    await connected;
+  } catch (e) {
+    await p.close(); // a failed pair leaves nothing open
+    throw e;
   }
+  return p;
 }
+
+/**
+ * Runs `fn` on a fresh pair and closes the pair afterwards, whatever `fn`
+ * does. Server and client options, if any, come before `fn`.
+ */
+export interface WithPair {
+  <T>(fn: (p: Pair) => Promise<T>): Promise<T>;
+  <T>(
+    serverOpts: SockhopServerOptions,
+    fn: (p: Pair) => Promise<T>,
+  ): Promise<T>;
+  <T>(
+    serverOpts: SockhopServerOptions,
+    clientOpts: SockhopClientOptions,
+    fn: (p: Pair) => Promise<T>,
+  ): Promise<T>;
+}
+
+function runOn(make: typeof pair): WithPair {
+  return (async (...args: unknown[]) => {
+    const fn = args.pop() as (p: Pair) => Promise<unknown>;
+    const p = await make(
+      ...args as [SockhopServerOptions?, SockhopClientOptions?],
+    );
+    try {
+      return await fn(p);
+    } finally {
+      await p.close();
+    }
+  }) as WithPair;
+}
+
+/** {@linkcode WithPair} on a connected {@linkcode pair}. */
+export const withPair: WithPair = runOn(pair);
+
+/** {@linkcode WithPair} on an {@linkcode unconnectedPair}. */
+export const withUnconnectedPair: WithPair = runOn(unconnectedPair);
 
 /** A user class, to see its name travel as the type label. */
 class Gadget {
