@@ -6,15 +6,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   type ResponsePayload,
-  SockhopClient,
   SockhopError,
   SockhopRequest,
   SockhopResponseReadableStream,
   SockhopResponseWriteableStream,
-  SockhopServer,
 } from "../mod.ts";
 import { isCode, once, waitFor, withPair } from "./helpers/util.ts";
-import { rawClient, RawServer } from "./helpers/raw.ts";
+import { withRawClient, withRawServer } from "./helpers/raw.ts";
 import { Channel } from "../src/channel.ts";
 import { AsyncQueue } from "../src/transport/async_queue.ts";
 import type { Conn } from "../src/transport/types.ts";
@@ -397,12 +395,9 @@ describe("response stream timeouts and teardown", () => {
 
 describe("requests against raw peers", () => {
   it("the server ignores response packets for unknown uuids", async () => {
-    const server = new SockhopServer({ port: 0 });
-    const errors: unknown[] = [];
-    server.on("error", (e) => errors.push(e));
-    await server.listen();
-    const raw = await rawClient(server.port);
-    try {
+    await withRawClient(async ({ server, raw }) => {
+      const errors: unknown[] = [];
+      server.on("error", (e) => errors.push(e));
       if (server.sockets.length === 0) await once(server, "connect");
       const stream = await server.request(server.sockets[0], { q: 1 });
       const frame = await raw.until((f) => f.type === "SockhopRequest");
@@ -435,20 +430,13 @@ describe("requests against raw peers", () => {
       assert.equal((await got)[0], "still here");
       assert.equal(server.sockets.length, 1);
       assert.deepEqual(errors, []);
-    } finally {
-      await raw.close();
-      await server.close();
-    }
+    });
   });
 
   it("the client ignores response packets for unknown uuids, and writes packets in the wire order", async () => {
-    const raw = await new RawServer().listen();
-    const client = new SockhopClient({ port: raw.port });
-    const errors: unknown[] = [];
-    client.on("error", (e) => errors.push(e));
-    try {
-      await client.connect();
-      const peer = await raw.peer();
+    await withRawServer(async ({ client, peer }) => {
+      const errors: unknown[] = [];
+      client.on("error", (e) => errors.push(e));
       const stream = await client.request("q");
       const req = await peer.until((f) => f.type === "SockhopRequest");
       assert.equal(req.data.uuid, stream.uuid);
@@ -502,10 +490,7 @@ describe("requests against raw peers", () => {
       });
       assert.equal(client.connected, true);
       assert.deepEqual(errors, []);
-    } finally {
-      await client.disconnect();
-      await raw.close();
-    }
+    });
   });
 });
 

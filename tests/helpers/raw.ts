@@ -1,13 +1,16 @@
 /**
  * Raw `node:net` peers for tests that see or craft the wire itself: exact
  * bytes, hand-made frames, peers that never answer, hostile byte streams.
- * Frames are newline-terminated JSON, as Sockhop's default framing.
- * Runtime-neutral (node:net works in Deno and Node).
+ * Frames are newline-terminated JSON, as Sockhop's default framing; our
+ * client or server can face such a peer ({@linkcode withRawServer},
+ * {@linkcode withRawClient}). Runtime-neutral (node:net works in Deno and
+ * Node).
  * @module
  */
 
 import { EventEmitter } from "node:events";
 import net from "node:net";
+import { SockhopClient, SockhopServer } from "../../mod.ts";
 
 /** Where a raw peer connects: a TCP port on 127.0.0.1, or a socket path. */
 export type Target = number | string;
@@ -276,5 +279,41 @@ export class RawServer extends EventEmitter {
   async close(): Promise<void> {
     await Promise.all(this.peers.map((p) => p.close()));
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+/**
+ * Runs `fn` on our client connected to a raw server and on the raw peer it
+ * reached, then disconnects the client and closes the raw server.
+ */
+export async function withRawServer(
+  fn: (t: { client: SockhopClient; peer: RawPeer }) => Promise<void>,
+): Promise<void> {
+  const raw = await new RawServer().listen();
+  const client = new SockhopClient({ port: raw.port });
+  try {
+    await client.connect();
+    await fn({ client, peer: await raw.peer() });
+  } finally {
+    await client.disconnect();
+    await raw.close();
+  }
+}
+
+/**
+ * Runs `fn` on our listening server and a raw client connected to it (not
+ * necessarily registered yet), then closes both.
+ */
+export async function withRawClient(
+  fn: (t: { server: SockhopServer; raw: RawPeer }) => Promise<void>,
+): Promise<void> {
+  const server = new SockhopServer({ port: 0 });
+  await server.listen();
+  const raw = await rawClient(server.port);
+  try {
+    await fn({ server, raw });
+  } finally {
+    await raw.close();
+    await server.close();
   }
 }
