@@ -8,44 +8,18 @@ import {
 } from "../mod.ts";
 import {
   assertCallbacksBothWays,
-  collect,
+  assertValuesDelivered,
   once,
   pair,
   tempDir,
+  Widget,
   withPair,
 } from "./helpers/util.ts";
-
-class Widget {
-  constructor(public name = "gear", public teeth = 12) {}
-}
 
 describe("client and server over TCP", () => {
   it("delivers values with their type labels", async () => {
     await withPair(async ({ server, client }) => {
-      const got = collect(server, "receive", 7);
-      await client.send({ a: 1 });
-      await client.send([1, "two"]);
-      await client.send("text");
-      await client.send(42);
-      await client.send(true);
-      await client.send(new Widget());
-      await client.send(new Uint8Array([0, 1, 255]));
-      const received = (await got).map(([data, meta]) => [
-        (meta as { type: string }).type,
-        data,
-      ]);
-      assert.deepEqual(received.slice(0, 6), [
-        ["Object", { a: 1 }],
-        ["Array", [1, "two"]],
-        ["String", "text"],
-        ["Number", 42],
-        ["Boolean", true],
-        ["Widget", { name: "gear", teeth: 12 }],
-      ]);
-      const [type, bytes] = received[6] as [string, Uint8Array];
-      assert.equal(type, "Buffer");
-      assert.ok(bytes instanceof Uint8Array);
-      assert.deepEqual([...bytes], [0, 1, 255]);
+      await assertValuesDelivered(server, client);
     });
   });
 

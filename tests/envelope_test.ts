@@ -16,12 +16,8 @@ import {
   type SockhopResponseWriteableStream,
   SockhopServer,
 } from "../mod.ts";
-import { once } from "./helpers/util.ts";
+import { once, Widget } from "./helpers/util.ts";
 import { rawClient, type RawPeer, RawServer } from "./helpers/raw.ts";
-
-class Widget {
-  constructor(public name = "gear", public teeth = 12) {}
-}
 
 const UUID_V4 =
   "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";

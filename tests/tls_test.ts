@@ -17,19 +17,16 @@ import {
 import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";
 import {
   assertCallbacksBothWays,
-  collect,
+  assertValuesDelivered,
   isCode,
   isDeno,
   once,
   type Pair,
   tempDir,
+  Widget,
   withPair,
   withUnconnectedPair,
 } from "./helpers/util.ts";
-
-class Widget {
-  constructor(public name = "gear", public teeth = 12) {}
-}
 
 describe("TLS between two peers of this project", () => {
   let certs: TestCerts;
@@ -64,27 +61,7 @@ describe("TLS between two peers of this project", () => {
 
   it("delivers values, Widgets and bytes both ways", async () => {
     await withTlsPair(async ({ server, client }) => {
-      const got = collect(server, "receive", 6);
-      await client.send({ a: 1 });
-      await client.send([1, "two"]);
-      await client.send("text ✓");
-      await client.send(42);
-      await client.send(new Widget());
-      await client.send(new Uint8Array([0, 1, 255]));
-      const received = (await got).map(([data, meta]) => [
-        (meta as { type: string }).type,
-        data,
-      ]);
-      assert.deepEqual(received.slice(0, 5), [
-        ["Object", { a: 1 }],
-        ["Array", [1, "two"]],
-        ["String", "text ✓"],
-        ["Number", 42],
-        ["Widget", { name: "gear", teeth: 12 }],
-      ]);
-      const [type, bytes] = received[5] as [string, Uint8Array];
-      assert.equal(type, "Buffer");
-      assert.deepEqual([...bytes], [0, 1, 255]);
+      await assertValuesDelivered(server, client);
 
       const back = once(client, "receive");
       await server.sendall(new Widget("back", 3));

@@ -229,9 +229,43 @@ export const withPair: WithPair = runOn(pair);
 /** {@linkcode WithPair} on an {@linkcode unconnectedPair}. */
 export const withUnconnectedPair: WithPair = runOn(unconnectedPair);
 
-/** A user class, to see its name travel as the type label. */
-class Gadget {
-  constructor(public name: string, public teeth: number) {}
+/** A user class whose name travels as the type label "Widget". */
+export class Widget {
+  constructor(public name = "gear", public teeth = 12) {}
+}
+
+/**
+ * Values of every kind go from client to server with their type labels:
+ * JSON values, a class instance, and bytes (a Uint8Array on arrival).
+ */
+export async function assertValuesDelivered(
+  server: SockhopServer,
+  client: SockhopClient,
+): Promise<void> {
+  const got = collect(server, "receive", 7);
+  await client.send({ a: 1 });
+  await client.send([1, "two"]);
+  await client.send("text ✓");
+  await client.send(42);
+  await client.send(true);
+  await client.send(new Widget());
+  await client.send(new Uint8Array([0, 1, 255]));
+  const received = (await got).map(([data, meta]) => [
+    (meta as { type: string }).type,
+    data,
+  ]);
+  assert.deepEqual(received.slice(0, 6), [
+    ["Object", { a: 1 }],
+    ["Array", [1, "two"]],
+    ["String", "text ✓"],
+    ["Number", 42],
+    ["Boolean", true],
+    ["Widget", { name: "gear", teeth: 12 }],
+  ]);
+  const [type, bytes] = received[6] as [string, Uint8Array];
+  assert.equal(type, "Buffer");
+  assert.ok(bytes instanceof Uint8Array);
+  assert.deepEqual([...bytes], [0, 1, 255]);
 }
 
 /**
@@ -249,7 +283,7 @@ export async function assertCallbacksBothWays(
   );
   assert.deepEqual(reply, [{ echo: "ping?" }, "Object"]);
 
-  client.on("receive", (_data, meta) => meta.callback?.(new Gadget("w", 1)));
+  client.on("receive", (_data, meta) => meta.callback?.(new Widget("w", 1)));
   const back = await new Promise((resolve) =>
     server.send(
       server.sockets[0],
@@ -257,5 +291,5 @@ export async function assertCallbacksBothWays(
       (answer, meta) => resolve([answer, meta.type]),
     )
   );
-  assert.deepEqual(back, [{ name: "w", teeth: 1 }, "Gadget"]);
+  assert.deepEqual(back, [{ name: "w", teeth: 1 }, "Widget"]);
 }
