@@ -11,10 +11,17 @@ import {
   SockhopResponsePacket,
   SockhopResponseReadableStream,
   SockhopResponseWriteableStream,
-} from "./request.ts";
-import { TimedMap, type TimedMapReason } from "./timed_map.ts";
+} from "./response_stream.ts";
+import { TimedMap } from "./timed_map.ts";
 import { transport } from "./transport/runtime.ts";
 import type { Conn } from "./transport/types.ts";
+import type {
+  ChannelOptions,
+  ReceiveMeta,
+  RemoteCallback,
+  RequestOptions,
+  SendOptions,
+} from "./types.ts";
 import {
   classify,
   type Envelope,
@@ -23,46 +30,9 @@ import {
   typeName,
   whyInvalid,
 } from "./wire/envelope.ts";
-import { ObjectBuffer, type Terminator } from "./wire/object_buffer.ts";
+import { ObjectBuffer } from "./wire/object_buffer.ts";
 import { SockhopPing, SockhopPong } from "./wire/ping.ts";
 import { quiet, WriteQueue } from "./write_queue.ts";
-
-/** Options a channel takes from its client or server. */
-export interface ChannelOptions {
-  peer_type: "Sockhop" | "json";
-  terminator: Terminator;
-  allow_non_objects: boolean;
-  max_message_bytes?: number;
-  max_pending_bytes?: number;
-  /** Default lifetime of response streams and remote callbacks (ms). */
-  response_timeout: number;
-}
-
-/** Metadata of a received value. */
-export interface ReceiveMeta {
-  /** The value's type label. */
-  type: string;
-  /** Present when the sender wants an answer: call it with the reply. */
-  callback?: (reply?: unknown) => Promise<void>;
-}
-
-/** Called with a remote callback's answer. */
-// deno-lint-ignore no-explicit-any
-export type RemoteCallback = (data: any, meta: { type: string }) => void;
-
-/** Options of a send that asks for a remote callback. */
-export interface SendOptions {
-  /** Told why the callback was dropped unanswered ("timed-out", "stopped"). */
-  error_cb?: (reason: TimedMapReason) => void;
-  /** How long to wait for the answer, in ms (default `response_timeout`). */
-  timeout?: number;
-}
-
-/** Options of a request. */
-export interface RequestOptions {
-  /** How long the response stream may stay open, in ms. */
-  timeout?: number;
-}
 
 /** What the owner hears from its channel. */
 export interface ChannelHooks {

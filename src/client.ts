@@ -3,22 +3,22 @@
  * @module
  */
 
-import {
-  Channel,
-  type ReceiveMeta,
-  type RemoteCallback,
-  type RequestOptions,
-  type SendOptions,
-  typedEvent,
-} from "./channel.ts";
+import { Channel, typedEvent } from "./channel.ts";
 import { SockhopError } from "./errors.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
-import type { SockhopResponseReadableStream } from "./request.ts";
+import type { SockhopResponseReadableStream } from "./response_stream.ts";
 import { transport } from "./transport/runtime.ts";
 import type { Conn, TlsOptions } from "./transport/types.ts";
-import type { ChannelOptions } from "./channel.ts";
 import type { SockhopClientEvents } from "./events.ts";
 import { TypedEmitter } from "./typed_emitter.ts";
+import type {
+  ChannelOptions,
+  ReceiveMeta,
+  RemoteCallback,
+  RequestOptions,
+  SendOptions,
+} from "./types.ts";
+import type { SockhopPing } from "./wire/ping.ts";
 
 /** Options of {@linkcode SockhopClient}. */
 export interface SockhopClientOptions extends CommonOptions {
@@ -126,7 +126,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * Pings of the current connection (the last four), to see whether and
    * when the server answered; see `ping()`.
    */
-  get pings(): import("./wire/ping.ts").SockhopPing[] {
+  get pings(): SockhopPing[] {
     return this.#channel?.pings ?? [];
   }
 

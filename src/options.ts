@@ -5,8 +5,8 @@
  */
 
 import { type Terminator, terminatorPair } from "./wire/object_buffer.ts";
-import type { ChannelOptions } from "./channel.ts";
 import type { TlsOptions } from "./transport/types.ts";
+import type { ChannelOptions } from "./types.ts";
 
 /**
  * Options common to {@linkcode SockhopClient} and {@linkcode SockhopServer}.

@@ -4,24 +4,26 @@
  */
 
 import { lstat, unlink } from "node:fs/promises";
-import {
-  Channel,
-  type ChannelOptions,
-  type ReceiveMeta,
-  type RemoteCallback,
-  type RequestOptions,
-  type SendOptions,
-  typedEvent,
-} from "./channel.ts";
+import { Channel, typedEvent } from "./channel.ts";
 import { SockhopError } from "./errors.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
-import type { SockhopResponseReadableStream } from "./request.ts";
-import { type SessionClass, SockhopSession } from "./session.ts";
+import type { SockhopResponseReadableStream } from "./response_stream.ts";
+import {
+  type SessionClass,
+  type SessionHost,
+  SockhopSession,
+} from "./session.ts";
 import { transport } from "./transport/runtime.ts";
-import type { SockhopServerEvents } from "./events.ts";
+import type { ServerReceiveMeta, SockhopServerEvents } from "./events.ts";
 import { TypedEmitter } from "./typed_emitter.ts";
 import { quiet } from "./write_queue.ts";
 import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
+import type {
+  ChannelOptions,
+  RemoteCallback,
+  RequestOptions,
+  SendOptions,
+} from "./types.ts";
 
 /** Options of {@linkcode SockhopServer}. */
 export interface SockhopServerOptions extends CommonOptions {
@@ -31,14 +33,6 @@ export interface SockhopServerOptions extends CommonOptions {
    * @default {SockhopSession}
    */
   session_type?: SessionClass;
-}
-
-/** Metadata of a value a server received. */
-export interface ServerReceiveMeta extends ReceiveMeta {
-  /** The connection it came from. */
-  socket: Conn;
-  /** That connection's session. */
-  session: SockhopSession;
 }
 
 interface Client {
@@ -96,7 +90,8 @@ const noop = () => {};
  * await server.close();
  * ```
  */
-export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
+export class SockhopServer extends TypedEmitter<SockhopServerEvents>
+  implements SessionHost {
   /** Address to bind. */
   address: string;
   /** Unix socket path, or null for TCP. */

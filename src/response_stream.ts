@@ -3,15 +3,23 @@
  * @module
  */
 
-import type { SockhopResponseStreamEvents } from "./events.ts";
-import { TypedEmitter } from "./typed_emitter.ts";
 import { SockhopError } from "./errors.ts";
+import { TypedEmitter } from "./typed_emitter.ts";
+import type { Payload } from "./types.ts";
 import {
   SockhopRequest,
   SockhopResponsePacket,
 } from "./wire/request_packets.ts";
 
 export { SockhopRequest, SockhopResponsePacket };
+
+/** Events of {@linkcode SockhopResponseReadableStream}. */
+export type SockhopResponseStreamEvents<T = Payload> = {
+  /** A response packet arrived. */
+  data: [data: T, type: string];
+  /** The stream ended; `err` says why when it was not the last packet. */
+  end: [err?: Error];
+};
 
 /** One received response packet's payload and type label. */
 export interface ResponsePayload<T = unknown> {
