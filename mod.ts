@@ -86,12 +86,11 @@ export {
   type TimedMapCallback,
   type TimedMapReason,
 } from "./src/timed_map.ts";
+export { ObjectBuffer, type ObjectBufferOptions } from "./src/object_buffer.ts";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
-  ObjectBuffer,
-  type ObjectBufferOptions,
   type Terminator,
-} from "./src/wire/object_buffer.ts";
+} from "./src/wire/framing.ts";
 export { SockhopPing, SockhopPong } from "./src/wire/ping.ts";
 export {
   type EventListener,

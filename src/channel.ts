@@ -13,7 +13,6 @@ import {
   SockhopResponseWriteableStream,
 } from "./response_stream.ts";
 import { TimedMap } from "./timed_map.ts";
-import { transport } from "./transport/runtime.ts";
 import type { Conn } from "./transport/types.ts";
 import type {
   ChannelOptions,
@@ -25,12 +24,12 @@ import type {
 import {
   classify,
   type Envelope,
-  isBufferJSON,
   payload,
+  revive,
   typeName,
   whyInvalid,
 } from "./wire/envelope.ts";
-import { ObjectBuffer } from "./wire/object_buffer.ts";
+import { FrameDecoder, frameText, terminatorPair } from "./wire/framing.ts";
 import { SockhopPing, SockhopPong } from "./wire/ping.ts";
 import { quiet, WriteQueue } from "./write_queue.ts";
 
@@ -60,14 +59,6 @@ const destroyed = (): SockhopError =>
 
 const noop = () => {};
 
-/** Revives bytes that travelled as Node's Buffer JSON. */
-function revive(type: string, data: unknown): unknown {
-  if (type === "Buffer" && isBufferJSON(data)) {
-    return transport.userBytes(Uint8Array.from(data.data));
-  }
-  return data;
-}
-
 /** The per-connection engine. */
 export class Channel {
   /** The underlying connection. */
@@ -76,9 +67,10 @@ export class Channel {
   pings: SockhopPing[] = [];
   readonly #opts: ChannelOptions;
   readonly #hooks: ChannelHooks;
-  readonly #buffer: ObjectBuffer;
+  readonly #decoder: FrameDecoder;
   readonly #writer: WriteQueue;
   readonly #tx: string;
+  readonly #userBytes: (bytes: Uint8Array) => Uint8Array;
   readonly #callbacks: TimedMap<string, RemoteCallback>;
   readonly #streams: TimedMap<string, SockhopResponseReadableStream>;
   #closed = false;
@@ -93,17 +85,14 @@ export class Channel {
     this.conn = conn;
     this.#opts = opts;
     this.#hooks = hooks;
-    this.#buffer = new ObjectBuffer({
-      terminator: opts.terminator,
-      allow_non_objects: opts.allow_non_objects,
-      max_message_bytes: opts.max_message_bytes,
-    });
-    this.#buffer.on("error", (e: SockhopError) => {
+    const [rx, tx] = terminatorPair(opts.terminator);
+    this.#decoder = new FrameDecoder(rx, opts, (e) => {
       hooks.error(e);
       // An oversized frame is an attack or a bug: stop reading this peer.
       if (e.code === "ERR_MESSAGE_TOO_LARGE") this.close();
     });
-    this.#tx = this.#buffer.tx_terminator;
+    this.#tx = tx;
+    this.#userBytes = opts.user_bytes ?? ((bytes) => bytes);
     // A failed write closes the channel at once, so `closed` (and a
     // client's `connected`) turn false before the read loop notices.
     this.#writer = new WriteQueue(
@@ -270,9 +259,9 @@ export class Channel {
 
   #write(message: unknown): Promise<void> {
     if (this.#closed) return quiet(Promise.reject(destroyed()));
-    let json: string;
+    let text: string | undefined;
     try {
-      json = JSON.stringify(message);
+      text = frameText(message, this.#tx);
     } catch (e) {
       return Promise.reject(
         new SockhopError(
@@ -281,18 +270,18 @@ export class Channel {
         ),
       );
     }
-    if (json === undefined) {
+    if (text === undefined) {
       return Promise.reject(
         new SockhopError("JSON cannot represent this value", "ERR_BAD_DATA"),
       );
     }
-    return this.#writer.push(json + this.#tx);
+    return this.#writer.push(text);
   }
 
   async #readLoop(): Promise<void> {
     try {
       for await (const chunk of this.conn.readable) {
-        const frames = this.#buffer.buf2obj(chunk);
+        const frames = this.#decoder.decode(chunk);
         for (const frame of frames) {
           if (this.#closed) break;
           this.#dispatch(frame);
@@ -363,7 +352,7 @@ export class Channel {
         return;
       case "request": {
         const req = SockhopRequest.parse(msg.data as Record<string, unknown>);
-        req.data = revive(req.type, req.data);
+        req.data = revive(req.type, req.data, this.#userBytes);
         this.#hooks.request(
           req,
           SockhopResponseWriteableStream.from_request(req, this),
@@ -375,18 +364,18 @@ export class Channel {
         const stream = this.#streams.get(data.uuid as string);
         if (!stream) return; // unknown or finished stream
         const pkt = SockhopResponsePacket.parse(data);
-        pkt.data = revive(pkt.type, pkt.data);
+        pkt.data = revive(pkt.type, pkt.data, this.#userBytes);
         stream.receive_packet(pkt);
         return;
       }
       case "answer": {
         // Late or unknown answers (expired, or never asked) are ignored.
         const cb = this.#callbacks.extract(msg.callback_id!);
-        cb?.(revive(msg.type, msg.data), { type: msg.type });
+        cb?.(revive(msg.type, msg.data, this.#userBytes), { type: msg.type });
         return;
       }
       case "message": {
-        const data = revive(msg.type, msg.data);
+        const data = revive(msg.type, msg.data, this.#userBytes);
         const id = msg.id;
         if (id === undefined) {
           this.#hooks.receive(data, msg.type, undefined);

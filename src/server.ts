@@ -3,7 +3,6 @@
  * @module
  */
 
-import { lstat, unlink } from "node:fs/promises";
 import { Channel, typedEvent } from "./channel.ts";
 import { SockhopError } from "./errors.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
@@ -324,55 +323,13 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     return channel;
   }
 
-  async #bind(): Promise<Listener> {
-    const options = {
+  #bind(): Promise<Listener> {
+    return transport.listen({
       hostname: this.address,
       port: this.#requestedPort,
       path: this.path ?? undefined,
       tls: this.#tls,
-    };
-    try {
-      return await transport.listen(options);
-    } catch (e) {
-      if (!this.path || (e as { code?: string }).code !== "EADDRINUSE") {
-        throw e;
-      }
-    }
-    // The path exists. Reclaim it only if it is a socket nobody answers on:
-    // never remove a regular file, or a socket we cannot probe.
-    const path = this.path;
-    const info = await lstat(path).catch(() => null);
-    if (info === null) return await transport.listen(options); // just left
-    if (!info.isSocket()) {
-      throw new SockhopError(
-        `Cannot listen on ${path}: it exists and is not a socket`,
-        "ERR_ADDRESS_IN_USE",
-      );
-    }
-    try {
-      const probe = await transport.connect({
-        hostname: this.address,
-        port: 0,
-        path,
-      });
-      probe.close();
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === "ECONNREFUSED" || code === "ENOENT") {
-        await unlink(path).catch(noop);
-        return await transport.listen(options);
-      }
-      throw new SockhopError(
-        `Cannot tell whether ${path} is in use (${
-          code ?? (e as Error).message
-        }); leaving it in place`,
-        "ERR_ADDRESS_IN_USE",
-      );
-    }
-    throw new SockhopError(
-      `Another server is listening on ${path}`,
-      "ERR_ADDRESS_IN_USE",
-    );
+    });
   }
 
   async #accept(conn: Conn): Promise<void> {

@@ -6,7 +6,7 @@
  */
 
 import type { TimedMapReason } from "./timed_map.ts";
-import type { Terminator } from "./wire/object_buffer.ts";
+import type { Terminator } from "./wire/framing.ts";
 
 /**
  * A received payload. Typed `any` so that listeners may name the type they
@@ -50,4 +50,9 @@ export interface ChannelOptions {
   max_pending_bytes?: number;
   /** Default lifetime of response streams and remote callbacks (ms). */
   response_timeout: number;
+  /**
+   * Wraps received bytes handed to users (the transport's `userBytes`: a
+   * `Buffer` in Node); default: the bytes as they are.
+   */
+  user_bytes?: (bytes: Uint8Array) => Uint8Array;
 }

@@ -21,6 +21,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { SockhopError } from "../errors.ts";
 import { AsyncQueue } from "./async_queue.ts";
+import { listenReclaiming } from "./unix_path.ts";
 import type {
   Addr,
   Conn,
@@ -277,7 +278,8 @@ function listen(options: ListenOptions): Promise<Listener> {
 /** The Node transport. */
 export const transport: Transport = {
   connect,
-  listen,
+  listen: (options: ListenOptions): Promise<Listener> =>
+    listenReclaiming(listen, connect, options),
   userBytes: (bytes: Uint8Array): Uint8Array =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
 };

@@ -33,6 +33,24 @@ export function payload(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The inverse of {@linkcode payload}: bytes that travelled as Node's Buffer
+ * JSON become bytes again, wrapped by `userBytes` (a `Buffer` in Node).
+ * @param type the value's type label
+ * @param data the received payload
+ * @param userBytes wraps bytes handed to users
+ */
+export function revive(
+  type: string,
+  data: unknown,
+  userBytes: (bytes: Uint8Array) => Uint8Array,
+): unknown {
+  if (type === "Buffer" && isBufferJSON(data)) {
+    return userBytes(Uint8Array.from(data.data));
+  }
+  return data;
+}
+
 /** Whether a received payload is the JSON form of bytes. */
 export function isBufferJSON(value: unknown): value is BufferJSON {
   if (value === null || typeof value !== "object") return false;
