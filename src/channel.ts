@@ -31,7 +31,8 @@ import {
 } from "./wire/envelope.ts";
 import { FrameDecoder, frameText, terminatorPair } from "./wire/framing.ts";
 import { SockhopPing, SockhopPong } from "./wire/ping.ts";
-import { quiet, WriteQueue } from "./write_queue.ts";
+import { noop, quiet } from "./util.ts";
+import { WriteQueue } from "./write_queue.ts";
 
 /** What the owner hears from its channel. */
 export interface ChannelHooks {
@@ -56,8 +57,6 @@ const destroyed = (): SockhopError =>
     "Unable to send() - socket has been destroyed",
     "ERR_SOCKET_DESTROYED",
   );
-
-const noop = () => {};
 
 /** The per-connection engine. */
 export class Channel {
@@ -397,21 +396,4 @@ export class Channel {
       }
     }
   }
-}
-
-const typedEvents = new Map<string, `receive:${string}`>();
-
-/**
- * The name of the per-type event for a type label, `receive:<type>`. Cached:
- * a fresh concatenated name per message must be flattened and hashed for
- * every listener lookup. The cache is bounded so that a peer inventing type
- * names cannot grow it without limit.
- */
-export function typedEvent(type: string): `receive:${string}` {
-  let name = typedEvents.get(type);
-  if (name === undefined) {
-    name = `receive:${type}`;
-    if (typedEvents.size < 1024) typedEvents.set(type, name);
-  }
-  return name;
 }

@@ -3,7 +3,14 @@
  * @module
  */
 
-import { Channel, typedEvent } from "./channel.ts";
+import { Channel } from "./channel.ts";
+import {
+  addressOf,
+  destroyedRejection,
+  emitReceive,
+  PingTimer,
+  reportError,
+} from "./endpoint.ts";
 import { SockhopError } from "./errors.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
@@ -15,7 +22,7 @@ import {
 import { transport } from "./transport/runtime.ts";
 import type { ServerReceiveMeta, SockhopServerEvents } from "./events.ts";
 import { TypedEmitter } from "./typed_emitter.ts";
-import { quiet } from "./write_queue.ts";
+import { quiet } from "./util.ts";
 import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
 import type {
   ChannelOptions,
@@ -40,8 +47,6 @@ interface Client {
   /** Settles once `disconnect` has been emitted for this client. */
   gone: Promise<void>;
 }
-
-const noop = () => {};
 
 /**
  * Accepts Sockhop clients (this project's or the original's) over TCP,
@@ -107,7 +112,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   #sessions: SockhopSession[] = [];
   #listener: Listener | null = null;
   #acceptLoop: Promise<void> | null = null;
-  #pingTimer: ReturnType<typeof setInterval> | null = null;
+  readonly #pinger = new PingTimer();
   /**
    * Connections whose session is still starting, with their channel: a
    * session may already send or request from its `start()`.
@@ -166,9 +171,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
 
   /** The IP address (or socket path) bound, once listening. */
   get_bound_address(): string | undefined {
-    const addr = this.#listener?.addr;
-    if (!addr) return undefined;
-    return addr.transport === "tcp" ? addr.hostname : addr.path;
+    return addressOf(this.#listener?.addr);
   }
 
   /** The TCP port bound, once listening. */
@@ -289,17 +292,12 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * @param delay interval in ms
    */
   ping(delay = 0): void {
-    if (this.#pingTimer !== null) {
-      clearInterval(this.#pingTimer);
-      this.#pingTimer = null;
-    }
     for (const { channel } of this.#clients.values()) channel.pings = [];
-    if (!delay) return;
-    this.#pingTimer = setInterval(() => {
+    this.#pinger.every(delay, () => {
       for (const [sock, { channel }] of this.#clients) {
         if (!channel.ping_tick()) this.kill_socket(sock);
       }
-    }, delay);
+    });
   }
 
   #find(sock: Conn): Channel | Promise<never> {
@@ -313,13 +311,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     }
     const channel = this.#clients.get(sock)?.channel ??
       this.#starting.get(sock);
-    if (!channel) {
-      const p = Promise.reject(
-        new SockhopError("Socket was destroyed", "ERR_SOCKET_DESTROYED"),
-      );
-      p.catch(noop);
-      return p;
-    }
+    if (!channel) return destroyedRejection("Socket was destroyed");
     return channel;
   }
 
@@ -347,9 +339,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
         const meta: ServerReceiveMeta = callback === undefined
           ? { type, socket: conn, session }
           : { type, callback, socket: conn, session };
-        this.emit("receive", data, meta);
-        const typed = typedEvent(type);
-        if (this.listenerCount(typed) > 0) this.emit(typed, data, meta);
+        emitReceive(this, data, meta);
       },
       request: (req, res) =>
         this.emit("request", req, res, { socket: conn, session }),
@@ -404,14 +394,8 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     }
   }
 
-  /** See SockhopClient: peer errors never crash; handler errors do. */
+  /** An `error` event for one client (see reportError). */
   #report(e: Error, sock?: Conn, session?: SockhopSession): void {
-    if (this.listenerCount("error") > 0) {
-      this.emit("error", e, sock ?? null, session ?? null);
-    } else if (!(e instanceof SockhopError)) {
-      queueMicrotask(() => {
-        throw e;
-      });
-    }
+    reportError(this, e, sock ?? null, session ?? null);
   }
 }

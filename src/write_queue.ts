@@ -6,6 +6,7 @@
 
 import { SockhopError } from "./errors.ts";
 import type { Conn } from "./transport/types.ts";
+import { quiet } from "./util.ts";
 
 /**
  * Frames are grouped into writes of about this many characters. Measured:
@@ -41,16 +42,6 @@ interface Batch {
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: Error) => void;
-}
-
-/**
- * Marks a promise's rejection as handled while keeping it observable:
- * a send whose connection died must not crash a program that did not await
- * it, yet `await send()` still sees the error.
- */
-export function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
-  return p;
 }
 
 /** Ordered, coalescing, bounded writer for one connection. */

@@ -20,6 +20,7 @@ import { Buffer } from "node:buffer";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { SockhopError } from "../errors.ts";
+import { noop } from "../util.ts";
 import { AsyncQueue } from "./async_queue.ts";
 import { listenReclaiming } from "./unix_path.ts";
 import type {
@@ -39,8 +40,6 @@ export interface NodeConn extends Conn {
 
 /** How long a TLS client may take to finish its handshake (as in Deno). */
 const HANDSHAKE_TIMEOUT = 10_000;
-
-const noop = () => {};
 
 function tcpAddr(address: string | undefined, port: number | undefined): Addr {
   return { transport: "tcp", hostname: address ?? "", port: port ?? 0 };
