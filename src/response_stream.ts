@@ -3,6 +3,7 @@
  * @module
  */
 
+import { AsyncQueue } from "./async_queue.ts";
 import { SockhopError } from "./errors.ts";
 import { TypedEmitter } from "./typed_emitter.ts";
 import type { Payload } from "./types.ts";
@@ -211,22 +212,14 @@ export class SockhopResponseReadableStream<T = unknown>
    * it ended abnormally.
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<ResponsePayload<T>> {
-    const queue: ResponsePayload<T>[] = [];
-    let wake: (() => void) | null = null;
-    const onData = (data: T, type: string) => {
-      queue.push({ data, type });
-      wake?.();
-    };
-    const onEnd = () => wake?.();
+    const queue = new AsyncQueue<ResponsePayload<T>>();
+    const onData = (data: T, type: string) => queue.push({ data, type });
+    const onEnd = () => queue.end();
     this.on("data", onData);
     this.on("end", onEnd);
+    if (this.#ended) queue.end();
     try {
-      while (true) {
-        while (queue.length > 0) yield queue.shift()!;
-        if (this.#ended) break;
-        await new Promise<void>((r) => (wake = r));
-        wake = null;
-      }
+      yield* queue;
       if (this.#error) throw this.#error;
     } finally {
       this.off("data", onData);

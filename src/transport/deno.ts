@@ -7,7 +7,7 @@
  */
 
 import { SockhopError } from "../errors.ts";
-import { AsyncQueue } from "./async_queue.ts";
+import { AsyncQueue } from "../async_queue.ts";
 import { listenReclaiming } from "./unix_path.ts";
 import type {
   Addr,
