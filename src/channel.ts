@@ -58,11 +58,19 @@ const destroyed = (): SockhopError =>
     "ERR_SOCKET_DESTROYED",
   );
 
+/** How many of the latest pings a channel remembers. */
+const PINGS_KEPT = 4;
+/**
+ * With more pings than this kept and none answered (the new one and the
+ * ones before it), the peer counts as dead.
+ */
+const UNANSWERED_LIMIT = 3;
+
 /** The per-connection engine. */
 export class Channel {
   /** The underlying connection. */
   readonly conn: Conn;
-  /** Pings sent and not yet forgotten (the last four). */
+  /** Pings sent and not yet forgotten (the last {@linkcode PINGS_KEPT}). */
   pings: SockhopPing[] = [];
   readonly #opts: ChannelOptions;
   readonly #hooks: ChannelHooks;
@@ -106,11 +114,6 @@ export class Channel {
   /** Whether the connection is gone. */
   get closed(): boolean {
     return this.#closed;
-  }
-
-  /** Characters queued for writing and not yet written. */
-  get pending_bytes(): number {
-    return this.#writer.pending;
   }
 
   /** Starts reading; resolves once the connection is gone. */
@@ -181,7 +184,10 @@ export class Channel {
     return sent;
   }
 
-  /** Sends an envelope built by the caller (the original's `_send_message`). */
+  /**
+   * Sends an envelope built by the caller: response streams answer
+   * through this (the channel is their `ResponseSender`).
+   */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
     return this.#write(message);
   }
@@ -241,15 +247,18 @@ export class Channel {
   }
 
   /**
-   * One ping interval: remembers a new ping (keeping four), and reports
-   * false, without sending, when four or more are kept and none was
-   * answered.
+   * One ping interval: remembers a new ping (keeping
+   * {@linkcode PINGS_KEPT}), and reports false, without sending, when more
+   * than {@linkcode UNANSWERED_LIMIT} are kept and none was answered.
    */
-  ping_tick(): boolean {
+  pingTick(): boolean {
     const ping = new SockhopPing();
     this.pings.push(ping);
-    while (this.pings.length > 4) this.pings.shift();
-    if (this.pings.length > 3 && this.pings.every((p) => p.unanswered())) {
+    while (this.pings.length > PINGS_KEPT) this.pings.shift();
+    if (
+      this.pings.length > UNANSWERED_LIMIT &&
+      this.pings.every((p) => p.unanswered())
+    ) {
       return false;
     }
     this.#write({ type: "SockhopPing", data: ping }).catch(noop);

@@ -326,7 +326,8 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   }
 
   /**
-   * Sends an envelope as is (used by response streams); prefer `send()`.
+   * Sends an envelope as is (the original's API; response streams answer
+   * through the channel, not this); prefer `send()`.
    * @param message the envelope: `type` label and `data`
    */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
@@ -344,7 +345,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     if (this.#channel) this.#channel.pings = [];
     this.#pinger.every(delay, () => {
       const channel = this.#channel;
-      if (channel && !channel.ping_tick()) channel.close();
+      if (channel && !channel.pingTick()) channel.close();
     });
   }
 

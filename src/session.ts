@@ -118,7 +118,8 @@ export class SockhopSession extends EventEmitter {
   }
 
   /**
-   * Sends an envelope as is (used by response streams); prefer `send()`.
+   * Sends an envelope as is (the original's API; response streams answer
+   * through the channel, not this); prefer `send()`.
    * @param message the envelope: `type` label and `data`
    */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
