@@ -14,7 +14,7 @@ import {
 import { isCode, once, waitFor, withPair } from "./helpers/util.ts";
 import { withRawClient, withRawServer } from "./helpers/raw.ts";
 import { Channel } from "../src/channel.ts";
-import { AsyncQueue } from "../src/transport/async_queue.ts";
+import { AsyncQueue } from "../src/async_queue.ts";
 import type { Conn } from "../src/transport/types.ts";
 
 class Widget {
