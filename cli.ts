@@ -23,7 +23,7 @@
  */
 
 import process from "node:process";
-import { main } from "./src/cli/main.ts";
+import { main } from "./cli/main.ts";
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;

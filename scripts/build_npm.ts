@@ -58,7 +58,7 @@ const options = {
     "./src/transport/deno.ts": "./src/transport/node.ts",
   } as Record<string, string>,
   /** Folders (besides the entry points) copied to the staging area. */
-  sources: ["./src", "./tests", "./scripts"],
+  sources: ["./src", "./cli", "./tests", "./scripts"],
   package: {
     name: "@sockhop/sockhop",
     version: denoJson.version as string,

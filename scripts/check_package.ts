@@ -109,6 +109,7 @@ function buildIsStale(): boolean {
     "mod.ts",
     "cli.ts",
     "src",
+    "cli",
     "scripts/build_npm.ts",
     "deno.json",
     "README.md",

@@ -9,7 +9,7 @@ import type {
   SockhopClientOptions,
   SockhopServerOptions,
   TlsOptions,
-} from "../../mod.ts";
+} from "../mod.ts";
 import { type CliArgs, UsageError } from "./args.ts";
 
 function pem(flag: string, file: string): string {

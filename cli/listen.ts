@@ -5,7 +5,7 @@
  */
 
 import process from "node:process";
-import { SockhopServer } from "../../mod.ts";
+import { SockhopServer } from "../mod.ts";
 import type { CliArgs } from "./args.ts";
 import { labelled, line } from "./format.ts";
 import { serverOptions } from "./options.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { SockhopClient } from "../../mod.ts";
+import { SockhopClient } from "../mod.ts";
 import type { CliArgs } from "./args.ts";
 import { labelled, line } from "./format.ts";
 import { clientOptions } from "./options.ts";
