@@ -7,18 +7,14 @@
 import process from "node:process";
 import { SockhopServer } from "../mod.ts";
 import type { CliArgs } from "./args.ts";
+import { CommandError } from "./errors.ts";
 import { labelled, line } from "./format.ts";
 import { serverOptions } from "./options.ts";
 import type { Output } from "./output.ts";
 
-/**
- * Listens until SIGINT or SIGTERM, then closes and resolves with exit
- * status 0. Where it listens goes to stderr, received values to stdout.
- */
-export async function listen(args: CliArgs, out: Output): Promise<number> {
-  const opts = serverOptions(args);
-  const tls = opts.ssl || Object.keys(opts.ssl_options ?? {}).length > 0;
-  const server = new SockhopServer(opts);
+/** A server that prints, and with `echo` answers, what it receives. */
+function printingServer(args: CliArgs, out: Output): SockhopServer {
+  const server = new SockhopServer(serverOptions(args));
   server.on("receive", (data, meta) => {
     out.line(line(meta.type, data));
     if (args.echo && meta.callback) {
@@ -36,25 +32,50 @@ export async function listen(args: CliArgs, out: Output): Promise<number> {
     }
   });
   server.on("error", (e) => out.error(e.message));
-  // Handled from before saying where it listens: whoever reads that line
-  // may signal at once. A second signal, during close(), kills as usual.
-  let stopped!: () => void;
-  const stopping = new Promise<void>((resolve) => stopped = resolve);
-  const stop = () => {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-    stopped();
+  return server;
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM; a second one, while closing,
+ * kills as usual. `dispose()` stops listening for them.
+ */
+function firstSignal(): { signalled: Promise<void>; dispose: () => void } {
+  let resolve!: () => void;
+  const signalled = new Promise<void>((r) => resolve = r);
+  const dispose = () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  const onSignal = () => {
+    dispose();
+    resolve();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return { signalled, dispose };
+}
+
+/**
+ * Listens until SIGINT or SIGTERM, then closes and resolves with exit
+ * status 0. Where it listens goes to stderr, received values to stdout.
+ * @throws CommandError when it cannot listen
+ */
+export async function listen(args: CliArgs, out: Output): Promise<number> {
+  const server = printingServer(args, out);
+  const where = () => server.path ?? `${server.address}:${server.port}`;
+  // Handled from before saying where it listens: whoever reads that line
+  // may signal at once.
+  const { signalled, dispose } = firstSignal();
   try {
-    await server.listen();
-    const where = server.path ?? `${server.address}:${server.port}`;
-    out.error(`listening on ${where}${tls ? " (TLS)" : ""}`);
-    await stopping;
+    await server.listen().catch((e) => {
+      throw new CommandError(`cannot listen on ${where()}: ${e.message}`);
+    });
+    out.error(
+      `listening on ${where()}${args.tls || args.cert ? " (TLS)" : ""}`,
+    );
+    await signalled;
   } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    dispose();
     await server.close();
   }
   return 0;

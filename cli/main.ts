@@ -4,10 +4,12 @@
  * @module
  */
 
-import { parse, UsageError } from "./args.ts";
+import { parse } from "./args.ts";
+import { UsageError } from "./errors.ts";
 import { listen } from "./listen.ts";
 import { type Output, processOutput } from "./output.ts";
-import { request, send } from "./send.ts";
+import { request } from "./request.ts";
+import { send } from "./send.ts";
 
 /**
  * Runs the tool with `argv` (the arguments after the program name) and

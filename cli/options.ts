@@ -10,7 +10,8 @@ import type {
   SockhopServerOptions,
   TlsOptions,
 } from "../mod.ts";
-import { type CliArgs, UsageError } from "./args.ts";
+import type { CliArgs } from "./args.ts";
+import { UsageError } from "./errors.ts";
 
 function pem(flag: string, file: string): string {
   try {

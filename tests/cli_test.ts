@@ -208,6 +208,25 @@ describe("sockhop command-line tool", () => {
     }
   });
 
+  it("fails with exit status 1 and a message when it cannot listen", async () => {
+    const server = new SockhopServer({ port: 0 });
+    await server.listen();
+    try {
+      const port = String(server.port);
+      const r = await runCli(["listen", "--port", port]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, "");
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^sockhop: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`,
+        ),
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
   it("rejects a bad command line with exit status 2 and says why", async () => {
     const cases: [string[], RegExp][] = [
       [["frobnicate"], /unknown command "frobnicate"/],
