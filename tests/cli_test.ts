@@ -2,8 +2,8 @@
  * The `sockhop` command-line tool, end to end: `sockhop listen` in one
  * child process, `sockhop send` and `sockhop request` in others (Deno runs
  * cli.ts, Node the npm build's bin), over TCP, a Unix socket and TLS, plus
- * the tool against this process's own servers and a listener in the other
- * runtime. What is asserted is what the tool prints and its exit status.
+ * the tool against this process's own servers, a listener in the other
+ * runtime and the original sockhop@1.8.4 (tests/fixtures/peer.mjs). What is asserted is what the tool prints and its exit status.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import {
   startListen,
 } from "./helpers/cli_process.ts";
 import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";
+import { PeerProcess } from "./helpers/peer_process.ts";
 import { tempDir } from "./helpers/util.ts";
 
 class Widget {
@@ -340,6 +341,70 @@ describe("sockhop command-line tool over TLS", () => {
       assert.deepEqual(proc.lines, []);
     } finally {
       await proc.stop();
+    }
+  });
+});
+
+describe("sockhop command-line tool and the original sockhop@1.8.4", () => {
+  it("send and request reach the original's server", async () => {
+    const peer = PeerProcess.start("original");
+    try {
+      const { port } = await peer.call("listen");
+      const to = ["--port", String(port)];
+      const plain = await runCli(
+        ["send", '{"name":"sprocket"}', "--type", "Widget", ...to],
+      );
+      assert.deepEqual(plain, { code: 0, stdout: "", stderr: "" });
+      const got = await peer.event("receive");
+      assert.deepEqual(
+        [got.type, got.data, got.callback],
+        ["Widget", { name: "sprocket" }, false],
+      );
+      const answered = await runCli(["send", '"hi"', "--callback", ...to]);
+      assert.deepEqual(answered, {
+        code: 0,
+        stdout: 'Widget {"echo":"hi","type":"String"}\n',
+        stderr: "",
+      });
+      const streamed = await runCli(["request", '{"count":3}', ...to]);
+      assert.deepEqual(streamed, {
+        code: 0,
+        stdout: [
+          'Object {"i":0}',
+          'Object {"i":1}',
+          'Widget {"i":2,"echo":{"count":3}}',
+          "",
+        ].join("\n"),
+        stderr: "",
+      });
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it("listen --echo answers the original's client", async () => {
+    const { proc, target } = await startListen(["--echo", "--port", "0"]);
+    const peer = PeerProcess.start("original");
+    try {
+      await peer.call("connect", { port: Number(target[1]) });
+      await peer.call("send", {
+        data: { name: "sprocket" },
+        as: "Widget",
+        callback: true,
+      });
+      const answer = await peer.event("callback");
+      assert.deepEqual([answer.type, answer.data], ["Widget", {
+        name: "sprocket",
+      }]);
+      const { packets } = await peer.call("request", { data: { n: 1 } });
+      assert.deepEqual(packets, [{ type: "Object", data: { n: 1 } }]);
+      assert.deepEqual(await proc.waitLines(2), [
+        'Widget {"name":"sprocket"}',
+        'Object {"n":1}',
+      ]);
+    } finally {
+      await peer.close();
+      assert.equal((await proc.stop()).code, 0, proc.stderr);
     }
   });
 });
