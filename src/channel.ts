@@ -249,6 +249,7 @@ export class Channel {
     }
     const req = SockhopRequest.from_data(o);
     const stream = SockhopResponseReadableStream.from_request(req);
+    stream._report_to(this.#hooks.error);
     // Registered before sending: a fast answer must find its stream.
     this.#streams.set(req.uuid, stream, (reason) => {
       if (reason === "timed-out") {

@@ -18,7 +18,7 @@ import { transport } from "./transport/runtime.ts";
 import type { Conn, TlsOptions } from "./transport/types.ts";
 import type { ChannelOptions } from "./channel.ts";
 import type { SockhopClientEvents } from "./events.ts";
-import { TypedEmitter } from "./typed_emitter.ts";
+import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 
 /** Options of {@linkcode SockhopClient}. */
 export interface SockhopClientOptions extends CommonOptions {
@@ -492,9 +492,18 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     if (this.listenerCount("error") > 0) {
       this.emit("error", e);
     } else if (!(e instanceof SockhopError)) {
-      queueMicrotask(() => {
-        throw e;
-      });
+      rethrow(e);
     }
+  }
+
+  /**
+   * An async listener's promise rejected: reported as if it had thrown
+   * (see `#report`); a failing `error` listener is rethrown.
+   * @param error the rejection reason
+   * @param event the event whose listener failed
+   */
+  override _listener_rejected(error: unknown, event: string): void {
+    if (event === "error") rethrow(error);
+    else this.#report(error as Error);
   }
 }

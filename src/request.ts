@@ -74,6 +74,8 @@ export class SockhopResponseReadableStream<T = unknown>
   #error: Error | undefined;
   /** Packets and the end held back by `_hold()`, in arrival order. */
   #held: (() => void)[] | null = null;
+  /** Where failures of async listeners go, when a connection owns us. */
+  #report: ((error: Error) => void) | undefined;
 
   /**
    * Makes a stream for one request.
@@ -129,6 +131,31 @@ export class SockhopResponseReadableStream<T = unknown>
     this.#ended = true;
     this.#error = err;
     this.emit("end", err);
+  }
+
+  /**
+   * Sends failures of async listeners to `report` (the owning client's or
+   * server's error reporting) instead of this stream's own `error` rules.
+   * @param report called with each rejection
+   */
+  _report_to(report: (error: Error) => void): void {
+    this.#report = report;
+  }
+
+  /**
+   * An async listener's promise rejected: reported by the connection the
+   * stream belongs to, as a thrown error would be.
+   * @param error the rejection reason
+   * @param event the event whose listener failed
+   * @param args the listener's arguments
+   */
+  override _listener_rejected(
+    error: unknown,
+    event: string,
+    args: unknown[],
+  ): void {
+    if (this.#report) this.#report(error as Error);
+    else super._listener_rejected(error, event, args);
   }
 
   /**

@@ -18,8 +18,8 @@ import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
 import type { SockhopResponseReadableStream } from "./request.ts";
 import { type SessionClass, SockhopSession } from "./session.ts";
 import { transport } from "./transport/runtime.ts";
-import type { SockhopServerEvents } from "./events.ts";
-import { TypedEmitter } from "./typed_emitter.ts";
+import type { ServerRequestMeta, SockhopServerEvents } from "./events.ts";
+import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import { quiet } from "./write_queue.ts";
 import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
 
@@ -457,9 +457,42 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
     if (this.listenerCount("error") > 0) {
       this.emit("error", e, sock ?? null, session ?? null);
     } else if (!(e instanceof SockhopError)) {
-      queueMicrotask(() => {
-        throw e;
-      });
+      rethrow(e);
     }
+  }
+
+  /**
+   * Reports an error of one client's session as the server reports its
+   * own (used by sessions for their async listeners).
+   * @param e the error
+   * @param sock the client's connection
+   * @param session the client's session
+   */
+  _report(e: Error, sock: Conn, session: SockhopSession): void {
+    this.#report(e, sock, session);
+  }
+
+  /**
+   * An async listener's promise rejected: reported as if it had thrown,
+   * with the client it was about; a failing `error` listener is rethrown.
+   * @param error the rejection reason
+   * @param event the event whose listener failed
+   * @param args the listener's arguments
+   */
+  override _listener_rejected(
+    error: unknown,
+    event: string,
+    args: unknown[],
+  ): void {
+    if (event === "error") return rethrow(error);
+    let client: { socket?: Conn; session?: SockhopSession } | undefined;
+    if (event === "connect" || event === "disconnect") {
+      client = { socket: args[0] as Conn, session: args[1] as SockhopSession };
+    } else if (event === "request") {
+      client = args[2] as ServerRequestMeta;
+    } else if (event.startsWith("receive")) {
+      client = args[1] as ServerReceiveMeta;
+    }
+    this.#report(error as Error, client?.socket, client?.session);
   }
 }

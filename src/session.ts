@@ -3,11 +3,15 @@
  * @module
  */
 
-import { EventEmitter } from "node:events";
 import type { RemoteCallback, RequestOptions, SendOptions } from "./channel.ts";
 import type { SockhopResponseReadableStream } from "./request.ts";
 import type { SockhopServer } from "./server.ts";
 import type { Conn } from "./transport/types.ts";
+import { rethrow, TypedEmitter } from "./typed_emitter.ts";
+
+/** Events of a session: none are built in, any name may be used. */
+// deno-lint-ignore no-explicit-any
+export type SockhopSessionEvents = Record<string, any[]>;
 
 /**
  * Wraps each accepted connection. Subclass it (and pass the class as the
@@ -42,7 +46,7 @@ import type { Conn } from "./transport/types.ts";
  * await server.close();
  * ```
  */
-export class SockhopSession extends EventEmitter {
+export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
   readonly #sock: Conn;
   readonly #server: SockhopServer;
   /**
@@ -109,6 +113,28 @@ export class SockhopSession extends EventEmitter {
   /** Disconnects this client. */
   kill(): Promise<void> {
     return this.#server.kill_socket(this.#sock);
+  }
+
+  /**
+   * An async listener's promise rejected: an `error` event on the session
+   * if it has `error` listeners, else reported by the server, as the
+   * server's own listeners' failures are.
+   * @param error the rejection reason
+   * @param event the event whose listener failed
+   * @param args the listener's arguments
+   */
+  override _listener_rejected(
+    error: unknown,
+    event: string,
+    args: unknown[],
+  ): void {
+    if (event !== "error" && this.listenerCount("error") > 0) {
+      super._listener_rejected(error, event, args);
+    } else if (event === "error") {
+      rethrow(error);
+    } else {
+      this.#server._report(error as Error, this.#sock, this);
+    }
   }
 
   /** Override for setup; awaited before `connect` is emitted. */
