@@ -62,7 +62,11 @@ export {
   SockhopServer,
   type SockhopServerOptions,
 } from "./src/server.ts";
-export { type SessionClass, SockhopSession } from "./src/session.ts";
+export {
+  type SessionClass,
+  SockhopSession,
+  type SockhopSessionEvents,
+} from "./src/session.ts";
 export { SockhopError, type SockhopErrorCode } from "./src/errors.ts";
 export type { CommonOptions } from "./src/options.ts";
 export type {

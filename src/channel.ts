@@ -21,6 +21,7 @@ import {
   isBufferJSON,
   payload,
   typeName,
+  unsendable,
   whyInvalid,
 } from "./wire/envelope.ts";
 import { ObjectBuffer, type Terminator } from "./wire/object_buffer.ts";
@@ -201,6 +202,8 @@ export class Channel {
         new SockhopError(`Cannot send ${o}: there is no data`, "ERR_BAD_DATA"),
       );
     }
+    const bad = unsendable(o);
+    if (bad) return Promise.reject(bad);
     if (callback === undefined) {
       return this.#write({ type: typeName(o), data: payload(o) });
     }
@@ -247,6 +250,8 @@ export class Channel {
         "ERR_BAD_DATA",
       );
     }
+    const bad = unsendable(o);
+    if (bad) throw bad;
     const req = SockhopRequest.from_data(o);
     const stream = SockhopResponseReadableStream.from_request(req);
     stream._report_to(this.#hooks.error);
@@ -429,6 +434,8 @@ export class Channel {
               new SockhopError("Cannot answer with null", "ERR_BAD_DATA"),
             );
           }
+          const bad = unsendable(reply);
+          if (bad) return Promise.reject(bad);
           return this.#write({
             type: typeName(reply),
             data: payload(reply),

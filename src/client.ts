@@ -15,6 +15,7 @@ import { SockhopError } from "./errors.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
 import type { SockhopResponseReadableStream } from "./request.ts";
 import { transport } from "./transport/runtime.ts";
+import { unsendable } from "./wire/envelope.ts";
 import type { Conn, TlsOptions } from "./transport/types.ts";
 import type { ChannelOptions } from "./channel.ts";
 import type { SockhopClientEvents } from "./events.ts";
@@ -72,6 +73,11 @@ const noop = () => {};
  * automatic attempt), `receive(data, { type, callback? })`,
  * `receive:<type>(data, meta)` (e.g. `receive:Widget`), `request(req, res)`
  * and `error(err)`.
+ *
+ * Listeners may be async: a rejected promise is reported as a thrown error
+ * is, as an `error` event; with no `error` listener a `SockhopError` (such
+ * as a write to a connection that closed) is dropped and anything else is
+ * rethrown as an uncaught exception.
  *
  * @example Send a value and get a remote callback's answer
  * ```ts
@@ -281,6 +287,8 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
         new SockhopError(`Cannot send ${o}: there is no data`, "ERR_BAD_DATA"),
       );
     }
+    const bad = unsendable(o);
+    if (bad) return Promise.reject(bad);
     if (this.#held.length >= this.#offlineLimit) {
       const full = Promise.reject(
         new SockhopError(

@@ -17,7 +17,9 @@
  * - `ERR_REQUEST_TYPE`: `request()` with `peer_type: "json"`.
  * - `ERR_NO_SOCKET`: a server `send()` / `request()` without a socket.
  * - `ERR_BAD_DATA`: sending `null`, `undefined` or a value JSON cannot
- *   represent; a malformed envelope from the peer; an empty terminator.
+ *   represent (a cycle, a BigInt, a function, a symbol); a malformed
+ *   envelope from the peer (one without `data` included); an empty
+ *   terminator.
  * - `ERR_OBJECTBUFFER_BAD_BUFFER`: `ObjectBuffer.buf2obj()` given
  *   something that is not bytes.
  * - `ERR_OBJECTBUFFER_BAD_BUFFER_DATA`: a received frame that is not JSON

@@ -10,6 +10,7 @@ import {
   SockhopRequest,
   SockhopResponsePacket,
 } from "./wire/request_packets.ts";
+import { unsendable } from "./wire/envelope.ts";
 
 export { SockhopRequest, SockhopResponsePacket };
 
@@ -364,6 +365,8 @@ export class SockhopResponseWriteableStream<T = unknown> {
         new SockhopError("A response packet needs data", "ERR_BAD_DATA"),
       );
     }
+    const bad = unsendable(data);
+    if (bad) return Promise.reject(bad);
     if (last) this.#endCalled = true;
     const pkt = SockhopResponsePacket.for_data(data, this.uuid, last);
     return this.#sender._send_message({

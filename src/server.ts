@@ -18,6 +18,7 @@ import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
 import type { SockhopResponseReadableStream } from "./request.ts";
 import { type SessionClass, SockhopSession } from "./session.ts";
 import { transport } from "./transport/runtime.ts";
+import { unsendable } from "./wire/envelope.ts";
 import type { ServerRequestMeta, SockhopServerEvents } from "./events.ts";
 import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import { quiet } from "./write_queue.ts";
@@ -66,6 +67,12 @@ const noop = () => {};
  * `receive:<type>(data, meta)` (e.g. `receive:Widget`),
  * `request(req, res, { socket, session })`, `error(err, sock, session)`
  * (`sock` and `session` are null when the error belongs to no client).
+ *
+ * Listeners may be async: a rejected promise is reported as a thrown error
+ * is, as an `error` event with the client's socket and session; with no
+ * `error` listener a `SockhopError` (a client that left during `sendall()`
+ * or `res.write()`, one that stopped reading) is dropped and anything else
+ * is rethrown as an uncaught exception.
  *
  * @example
  * ```ts
@@ -240,6 +247,9 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
    * @param o the value
    */
   sendall(o: unknown): Promise<void[]> {
+    // Refused even with no client connected, as every send would refuse it.
+    const bad = unsendable(o);
+    if (bad) return Promise.reject(bad);
     const sends = [...this.#clients.values()]
       .filter(({ channel }) => !channel.closed) // killed, not yet gone
       .map(({ channel }) => channel.send(o));
