@@ -57,43 +57,41 @@
  */
 
 export { SockhopClient, type SockhopClientOptions } from "./src/client.ts";
-export {
-  type ServerReceiveMeta,
-  SockhopServer,
-  type SockhopServerOptions,
-} from "./src/server.ts";
+export { SockhopServer, type SockhopServerOptions } from "./src/server.ts";
 export {
   type SessionClass,
+  type SessionHost,
   SockhopSession,
   type SockhopSessionEvents,
 } from "./src/session.ts";
 export { SockhopError, type SockhopErrorCode } from "./src/errors.ts";
 export type { CommonOptions } from "./src/options.ts";
 export type {
+  Payload,
   ReceiveMeta,
   RemoteCallback,
   RequestOptions,
   SendOptions,
-} from "./src/channel.ts";
+} from "./src/types.ts";
 export {
   type ResponsePayload,
   type ResponseSender,
   SockhopRequest,
   SockhopResponsePacket,
   SockhopResponseReadableStream,
+  type SockhopResponseStreamEvents,
   SockhopResponseWriteableStream,
-} from "./src/request.ts";
+} from "./src/response_stream.ts";
 export {
   TimedMap,
   type TimedMapCallback,
   type TimedMapReason,
 } from "./src/timed_map.ts";
+export { ObjectBuffer, type ObjectBufferOptions } from "./src/object_buffer.ts";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
-  ObjectBuffer,
-  type ObjectBufferOptions,
   type Terminator,
-} from "./src/wire/object_buffer.ts";
+} from "./src/wire/framing.ts";
 export { SockhopPing, SockhopPong } from "./src/wire/ping.ts";
 export {
   type EventListener,
@@ -101,10 +99,9 @@ export {
   TypedEmitter,
 } from "./src/typed_emitter.ts";
 export type {
-  Payload,
+  ServerReceiveMeta,
   ServerRequestMeta,
   SockhopClientEvents,
-  SockhopResponseStreamEvents,
   SockhopServerEvents,
 } from "./src/events.ts";
 export { DEFAULT_MAX_PENDING_BYTES } from "./src/write_queue.ts";

@@ -21,12 +21,13 @@ import {
   denoCommand,
   isDeno,
   once,
-  pair,
   repoRoot,
   sleep,
   waitFor,
+  withPair,
 } from "./helpers/util.ts";
-import { closed, rawConnect, watchCrashes } from "./helpers/hostile.ts";
+import { closed, rawConnect } from "./helpers/raw.ts";
+import { watchCrashes } from "./helpers/crashes.ts";
 
 const MiB = 1024 * 1024;
 
@@ -266,31 +267,33 @@ describe("handlers of the README and doc comments, with no error listener", () =
     class Player extends SockhopSession {
       score = 0;
     }
-    const { server, client, close } = await pair({ session_type: Player });
     try {
-      // SockhopSession's doc example:
-      server.on("receive", (_data, { session }) => (session as Player).score++);
-      server.on(
-        "connect",
-        (_sock, session) => console.log("joined:", session.id),
-      );
-      const got = once(server, "receive");
-      await client.send("point");
-      await got;
-      assert.equal((server.sessions[0] as Player).score, 1);
-      await settle();
-      assert.deepEqual(crashes.escaped, []);
+      await withPair({ session_type: Player }, async ({ server, client }) => {
+        // SockhopSession's doc example:
+        server.on(
+          "receive",
+          (_data, { session }) => (session as Player).score++,
+        );
+        server.on(
+          "connect",
+          (_sock, session) => console.log("joined:", session.id),
+        );
+        const got = once(server, "receive");
+        await client.send("point");
+        await got;
+        assert.equal((server.sessions[0] as Player).score, 1);
+        await settle();
+        assert.deepEqual(crashes.escaped, []);
+      });
     } finally {
       crashes.stop();
-      await close();
     }
   });
 });
 
 describe("an async listener's rejection is reported as a thrown error is", () => {
   it("client: an error event for a failing receive listener", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const boom = new Error("receive failed");
       client.on("receive", async () => {
         await sleep(1);
@@ -299,9 +302,7 @@ describe("an async listener's rejection is reported as a thrown error is", () =>
       const reported = once<[Error]>(client, "error");
       await server.sendall("hi");
       assert.equal((await reported)[0], boom);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("server: an error event with the client's socket and session, for receive:<type>, request and connect listeners", async () => {
@@ -347,8 +348,7 @@ describe("an async listener's rejection is reported as a thrown error is", () =>
   });
 
   it("response stream: a failing data listener reaches its client's error event", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       server.on("request", (_req, res) => res.send("only"));
       const boom = new Error("data failed");
       const reported = once<[Error]>(client, "error");
@@ -358,14 +358,11 @@ describe("an async listener's rejection is reported as a thrown error is", () =>
         throw boom;
       });
       assert.equal((await reported)[0], boom);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("session: its own error event if it has one, else the server's", async () => {
-    const { server, close } = await pair();
-    try {
+    await withPair(async ({ server }) => {
       const session = server.sessions[0];
       const serverErrors: unknown[] = [];
       server.on("error", (e, _sock, s) => serverErrors.push([e, s]));
@@ -384,9 +381,7 @@ describe("an async listener's rejection is reported as a thrown error is", () =>
       await waitFor(() => own.length === 1, 5000, "session error");
       assert.equal(own[0], first);
       assert.equal(serverErrors.length, 1);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("without an error listener: SockhopErrors are dropped, anything else escapes as an uncaught exception", async () => {

@@ -8,8 +8,8 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import fc from "fast-check";
 import { SockhopServer } from "../mod.ts";
-import { typedEvent, typedEventCache } from "../src/channel.ts";
-import { rawConnect } from "./helpers/hostile.ts";
+import { typedEvent, typedEventCache } from "../src/endpoint.ts";
+import { rawConnect } from "./helpers/raw.ts";
 import { waitFor } from "./helpers/util.ts";
 
 const MiB = 1024 * 1024;

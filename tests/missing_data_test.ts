@@ -4,13 +4,12 @@
 // (functions, symbols) are refused by every sending method.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { SockhopClient, SockhopError, SockhopServer } from "../mod.ts";
-import { once, pair, sleep, waitFor } from "./helpers/util.ts";
-import { rawClient, RawServer } from "./helpers/wire_peer.ts";
+import { SockhopClient, SockhopServer } from "../mod.ts";
+import { isCode, once, sleep, waitFor, withPair } from "./helpers/util.ts";
+import { rawClient, RawServer } from "./helpers/raw.ts";
 import { classify, whyInvalid } from "../src/wire/envelope.ts";
 
-const isBadData = (e: unknown) =>
-  e instanceof SockhopError && e.code === "ERR_BAD_DATA";
+const isBadData = isCode("ERR_BAD_DATA");
 
 /** What a promise settles to: its rejection reason, or "ok". */
 const outcome = (p: Promise<unknown>) => p.then(() => "ok", (e) => e);
@@ -144,8 +143,7 @@ describe("values JSON cannot carry are refused with ERR_BAD_DATA", () => {
 
   for (const [name, value] of odd) {
     it(`${name}: send, sendall, server.send, request, callback replies and response writes reject, and nothing is written`, async () => {
-      const { server, client, close } = await pair();
-      try {
+      await withPair(async ({ server, client }) => {
         const received: unknown[] = [];
         const outcomes: Promise<unknown>[] = []; // settled at once
         server.on("receive", (data, meta) => {
@@ -174,9 +172,7 @@ describe("values JSON cannot carry are refused with ERR_BAD_DATA", () => {
         assert.equal(settled[3], "ok");
         assert.deepEqual(received, ["ask"]);
         assert.equal(answered, 0);
-      } finally {
-        await close();
-      }
+      });
     });
   }
 
