@@ -162,10 +162,11 @@ describe("handlers of the README and doc comments, with no error listener", () =
     try {
       const talker = new SockhopClient({ port: server.port });
       await talker.connect();
+      await waitFor(() => server.sockets.length === 1, 5000, "the talker");
       const resetter = await rawConnect(server.port);
       resetter.pause(); // reads nothing: what is sent to it piles up
       await waitFor(() => server.sockets.length === 2, 5000, "two clients");
-      const victim = server.sockets[1];
+      const victim = server.sockets[1]; // registered after the talker
       const queued = backlog(server, victim, 16);
       const echoes = once(talker, "receive:Chat");
       await talker.send(new Chat("hello all"));
