@@ -35,7 +35,9 @@ describe("examples", () => {
   });
 
   it("chat_unix.ts: everyone hears every line", async () => {
-    const { code, stdout, stderr } = await runExample("scripts/examples/chat_unix.ts");
+    const { code, stdout, stderr } = await runExample(
+      "scripts/examples/chat_unix.ts",
+    );
     assert.equal(code, 0, stderr);
     for (const nick of ["alice", "bob", "carol"]) {
       assert.match(stdout, new RegExp(`server: ${nick} joined`));
@@ -45,7 +47,9 @@ describe("examples", () => {
   });
 
   it("request_service.ts: streams primes and times out the unanswered", async () => {
-    const { code, stdout, stderr } = await runExample("scripts/examples/request_service.ts");
+    const { code, stdout, stderr } = await runExample(
+      "scripts/examples/request_service.ts",
+    );
     assert.equal(code, 0, stderr);
     assert.match(
       stdout,
@@ -56,7 +60,9 @@ describe("examples", () => {
   });
 
   it("tls_pair.ts: a Secret crosses TLS and is answered", async () => {
-    const { code, stdout, stderr } = await runExample("scripts/examples/tls_pair.ts");
+    const { code, stdout, stderr } = await runExample(
+      "scripts/examples/tls_pair.ts",
+    );
     assert.equal(code, 0, stderr);
     assert.match(stdout, /server got a Secret over TLS: \{"code":"7-4-1"\}/);
     assert.match(stdout, /client got the answer: \{"stored":true\}/);
