@@ -114,6 +114,7 @@ function buildIsStale(): boolean {
     "deno.json",
     "README.md",
     "LICENSE",
+    "PROTOCOL.md",
   ];
   const built = statSync(marker).mtimeMs;
   return inputs.some((p) => newest(join(root, p)) > built);

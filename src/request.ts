@@ -1,5 +1,5 @@
 /**
- * Streamed responses to requests (PROTOCOL.md §4).
+ * Streamed responses to requests (§4 of PROTOCOL.md, at the package root).
  * @module
  */
 
