@@ -10,8 +10,8 @@
  * CommonJS (`npm/script`) and declarations (`npm/types`, plus `npm/script`
  * for `require`), write `npm/package.json`, copy README, LICENSE and
  * PROTOCOL.md. The tests are compiled too (`npm/esm/tests`, not published)
- * so that
- * `deno task test:node` runs them under Node against the compiled package.
+ * so that `deno task test:node` and `deno task test:bun` run them against
+ * the compiled package.
  *
  * The options below keep dnt's names: where JSR is reachable, replacing this
  * file with a call to dnt's `build(options)` is the whole migration.
