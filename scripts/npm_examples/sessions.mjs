@@ -10,7 +10,9 @@ class Player extends SockhopSession {
   async start() {
     await this.send({ your_id: this.id }); // tell the client its id
   }
-  end() {
+  // end() must return a promise, as start() does: the server awaits it.
+  // deno-lint-ignore require-await
+  async end() {
     console.log(`${this.nick} left`);
   }
 }
