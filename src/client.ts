@@ -269,7 +269,8 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * Sends a value. With `callback`, the server's `meta.callback(reply)`
    * calls it with `(reply, { type })`; an answer that has not come within
    * `config.timeout` (default `response_timeout`) is dropped and
-   * `config.error_cb` is told `"timed-out"`. Resolves once the bytes are
+   * `config.error_cb` is told `"timed-out"`, or `"stopped"` if the
+   * connection closes before the answer. Resolves once the bytes are
    * handed to the OS; rejects with `ERR_SOCKET_DESTROYED` when not
    * connected (unless `offline_queue_size` holds it), `ERR_BAD_DATA` for
    * `null`, `undefined` or a value JSON cannot represent, and

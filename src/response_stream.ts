@@ -1,5 +1,5 @@
 /**
- * Streamed responses to requests (PROTOCOL.md §4).
+ * Streamed responses to requests (§4 of PROTOCOL.md, at the package root).
  * @module
  */
 
@@ -196,9 +196,11 @@ export class SockhopResponseReadableStream<T = unknown>
   }
 
   /**
-   * Resolves to the next packet, then ends the stream. Rejects if the
-   * stream ends first (with its error, or `ERR_RESPONSE_SEND` when it
-   * ended normally).
+   * Resolves to the next packet, then ends the stream: it reads one packet
+   * only, so a `for await` or `all()` after it sees nothing more (later
+   * packets from the responder are ignored). Use `for await` to read them
+   * all one by one. Rejects if the stream ends first (with its error, or
+   * `ERR_RESPONSE_SEND` when it ended normally).
    */
   next(): Promise<ResponsePayload<T>> {
     if (this.#ended) return Promise.reject(this.#endedError());

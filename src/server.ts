@@ -111,7 +111,10 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   address: string;
   /** Unix socket path, or null for TCP. */
   path: string | null;
-  /** Port to bind; after `listen()`, the port actually bound. */
+  /**
+   * Port to bind; after `listen()`, the port actually bound. `0` for a
+   * server on a Unix socket `path`, which has no TCP port.
+   */
   port: number;
 
   readonly #requestedPort: number;
@@ -138,7 +141,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     super();
     this.address = opts.address || "127.0.0.1";
     this.path = opts.path || null;
-    this.#requestedPort = opts.port ?? 50000;
+    this.#requestedPort = this.path ? 0 : opts.port ?? 50000;
     this.port = this.#requestedPort;
     this.#opts = channelOptions(opts);
     this.#tls = tlsOptions(opts);

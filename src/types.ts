@@ -29,7 +29,13 @@ export type RemoteCallback = (data: any, meta: { type: string }) => void;
 
 /** Options of a send that asks for a remote callback. */
 export interface SendOptions {
-  /** Told why the callback was dropped unanswered ("timed-out", "stopped"). */
+  /**
+   * Told why the callback was dropped unanswered: `"timed-out"` when no
+   * answer came within `timeout`, `"stopped"` when the connection closed
+   * first (a disconnect, a kill, or the peer going away). Not called once
+   * the answer has come, nor when the send itself failed (its promise
+   * rejects instead).
+   */
   error_cb?: (reason: TimedMapReason) => void;
   /** How long to wait for the answer, in ms (default `response_timeout`). */
   timeout?: number;
