@@ -14,7 +14,7 @@ import {
   SockhopSession,
 } from "../mod.ts";
 import { once, sleep, waitFor } from "./helpers/util.ts";
-import { closed, rawConnect } from "./helpers/hostile.ts";
+import { closed, rawConnect } from "./helpers/raw.ts";
 
 const codeOf = (e: unknown) => e instanceof SockhopError ? e.code : String(e);
 

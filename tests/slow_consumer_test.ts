@@ -16,37 +16,13 @@ import {
 } from "../mod.ts";
 import type { Conn } from "../mod.ts";
 import { WriteQueue } from "../src/write_queue.ts";
-import { collect, once, sleep, waitFor } from "./helpers/util.ts";
-import { closed, rawConnect } from "./helpers/hostile.ts";
+import { collect, once, sleep, waitFor, within } from "./helpers/util.ts";
+import { closed, rawConnect } from "./helpers/raw.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
 const codeOf = (e: unknown) => e instanceof SockhopError ? e.code : String(e);
-
-/**
- * Runs `work`, failing after `ms` instead of hanging; `release` is called
- * then, to free what the work waits on.
- */
-async function within<T>(
-  work: Promise<T>,
-  ms: number,
-  what: string,
-  release: () => void,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      release();
-      reject(new Error(`${what} did not finish within ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe("write_timeout", () => {
   it("defaults to 30 s", () => {
@@ -84,13 +60,9 @@ describe("write_timeout", () => {
           );
         }
       })();
-      // Without the deadline the loop waits for the raw peer for ever.
-      await within(
-        loop,
-        20000,
-        "the awaited sendall loop",
-        () => raw.destroy(),
-      );
+      // Without a write deadline the loop waits for the raw peer for ever
+      // (the finally block's destroy() then frees it).
+      await within(loop, 20000, "the awaited sendall loop");
       const got = await Promise.all(received);
       for (const messages of got) {
         assert.deepEqual(
