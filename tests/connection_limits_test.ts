@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
+import type net from "node:net";
 import {
   type Conn,
   SockhopClient,
