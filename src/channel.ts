@@ -137,17 +137,23 @@ export class Channel {
     return this.#done;
   }
 
-  /** Closes the channel once nothing has arrived for `idle_timeout` ms. */
-  #idleCheck(): void {
+  /**
+   * Closes the channel once nothing has arrived for `idle_timeout` ms. A
+   * first verdict is confirmed one turn later, so that bytes which arrived
+   * while the event loop was busy elsewhere are read first.
+   */
+  #idleCheck(confirming = false): void {
     this.#idleTimer = undefined;
     if (this.#closed) return;
     const idle = this.#opts.idle_timeout ?? 0;
     const silent = Date.now() - this.#receivedAt;
-    if (silent >= idle) {
+    if (silent < idle) {
+      this.#idleTimer = setTimeout(() => this.#idleCheck(), idle - silent);
+    } else if (!confirming) {
+      this.#idleTimer = setTimeout(() => this.#idleCheck(true), 0);
+    } else {
       this.close();
-      return;
     }
-    this.#idleTimer = setTimeout(() => this.#idleCheck(), idle - silent);
   }
 
   /** Closes the connection; `closed()` follows once reading stops. */

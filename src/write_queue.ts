@@ -146,13 +146,21 @@ export class WriteQueue {
     this.#timer = undefined;
   }
 
-  /** The stall check fired: fail if nothing moved for the whole timeout. */
-  #check(): void {
+  /**
+   * The stall check fired: fail if nothing moved for the whole timeout.
+   * A first verdict is confirmed one turn later, so that writes which
+   * completed while the event loop was busy elsewhere are counted first.
+   */
+  #check(confirming = false): void {
     this.#timer = undefined;
     if (this.#error || this.#batches.length === 0) return; // drained
     const still = Date.now() - this.#progressAt;
     if (still < this.#timeout) {
       this.#timer = setTimeout(() => this.#check(), this.#timeout - still);
+      return;
+    }
+    if (!confirming) {
+      this.#timer = setTimeout(() => this.#check(true), 0);
       return;
     }
     const error = new SockhopError(

@@ -30,7 +30,7 @@ describe("write_timeout", () => {
   });
 
   it("drops a peer that stops reading with ERR_WRITE_TIMEOUT, so an awaited sendall loop completes and the healthy clients get everything in order", async () => {
-    const server = new SockhopServer({ port: 0, write_timeout: 300 });
+    const server = new SockhopServer({ port: 0, write_timeout: 1000 });
     const errors: [unknown, Conn | null][] = [];
     server.on("error", (e, sock) => errors.push([e, sock]));
     const disconnects: Conn[] = [];
@@ -101,7 +101,7 @@ describe("write_timeout", () => {
     });
     await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
     const port = (raw.address() as net.AddressInfo).port;
-    const client = new SockhopClient({ port, write_timeout: 300 });
+    const client = new SockhopClient({ port, write_timeout: 1000 });
     const errors: unknown[] = [];
     client.on("error", (e) => errors.push(e));
     try {
