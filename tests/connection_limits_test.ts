@@ -84,6 +84,27 @@ describe("max_connections", () => {
     }
   });
 
+  it("serves every one of several connecting at once up to the limit", async () => {
+    const server = new SockhopServer({ port: 0, max_connections: 4 });
+    const errors: unknown[] = [];
+    server.on("error", (e) => errors.push(e));
+    await server.listen();
+    const clients = Array.from(
+      { length: 4 },
+      () => new SockhopClient({ port: server.port }),
+    );
+    try {
+      await Promise.all(clients.map((c) => c.connect()));
+      await waitFor(() => server.sockets.length === 4, 5000, "registration");
+      await Promise.all(clients.map((c) => c.send("hi")));
+      assert.equal(clients.filter((c) => c.connected).length, 4);
+      assert.deepEqual(errors, []);
+    } finally {
+      for (const c of clients) await c.disconnect();
+      await server.close();
+    }
+  });
+
   it("counts connections whose session is still starting", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
