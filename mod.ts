@@ -104,7 +104,10 @@ export type {
   SockhopClientEvents,
   SockhopServerEvents,
 } from "./src/events.ts";
-export { DEFAULT_MAX_PENDING_BYTES } from "./src/write_queue.ts";
+export {
+  DEFAULT_MAX_PENDING_BYTES,
+  DEFAULT_WRITE_TIMEOUT,
+} from "./src/write_queue.ts";
 export type {
   Addr,
   Conn,

@@ -37,6 +37,11 @@
  *   server without `key` and `cert`.
  * - `ERR_ADDRESS_IN_USE`: `listen()` on a Unix socket path where another
  *   server is running.
+ * - `ERR_WRITE_TIMEOUT`: bytes queued for a peer made no progress for
+ *   `write_timeout` ms (a slow consumer): the connection is closed and its
+ *   pending sends reject with this code.
+ * - `ERR_MAX_CONNECTIONS`: a server refused (closed at once) a connection
+ *   over `max_connections`.
  */
 export type SockhopErrorCode =
   | "ERR_MULTICONNECT"
@@ -54,7 +59,9 @@ export type SockhopErrorCode =
   | "ERR_SEND_QUEUE_FULL"
   | "ERR_CONNECT_TIMEOUT"
   | "ERR_TLS_OPTION"
-  | "ERR_ADDRESS_IN_USE";
+  | "ERR_ADDRESS_IN_USE"
+  | "ERR_WRITE_TIMEOUT"
+  | "ERR_MAX_CONNECTIONS";
 
 /**
  * An error raised by Sockhop. `code` says what kind of failure it is, so

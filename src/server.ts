@@ -44,6 +44,14 @@ export interface SockhopServerOptions extends CommonOptions {
    * @default {SockhopSession}
    */
   session_type?: SessionClass;
+  /**
+   * Most connections served at once, counting those whose session is still
+   * starting. One over the limit is closed at once, before a session is
+   * made, and the server emits `error` with code `ERR_MAX_CONNECTIONS`
+   * (with the refused socket, and a null session). 0 or unset: no limit.
+   * @default {Infinity}
+   */
+  max_connections?: number;
 }
 
 interface Client {
@@ -121,6 +129,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   readonly #opts: ChannelOptions;
   readonly #tls: TlsOptions | undefined;
   readonly #sessionType: SessionClass;
+  readonly #maxConnections: number;
   readonly #clients = new Map<Conn, Client>();
   #sockets: Conn[] = [];
   #sessions: SockhopSession[] = [];
@@ -146,6 +155,8 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     this.#opts = channelOptions(opts);
     this.#tls = tlsOptions(opts);
     this.#sessionType = opts.session_type ?? SockhopSession;
+    const max = opts.max_connections ?? 0;
+    this.#maxConnections = max > 0 ? max : Infinity;
   }
 
   /** The connections of registered clients. */
@@ -342,6 +353,18 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   }
 
   async #accept(conn: Conn): Promise<void> {
+    const open = this.#clients.size + this.#starting.size;
+    if (open >= this.#maxConnections) {
+      conn.close();
+      this.#report(
+        new SockhopError(
+          `Connection refused: ${open} connections open (max_connections ${this.#maxConnections})`,
+          "ERR_MAX_CONNECTIONS",
+        ),
+        conn,
+      );
+      return;
+    }
     // The channel exists (writable, not yet read) while the session starts,
     // so that start() can send and request, as it could in the original.
     let session!: SockhopSession;

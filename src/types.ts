@@ -54,6 +54,10 @@ export interface ChannelOptions {
   allow_non_objects: boolean;
   max_message_bytes?: number;
   max_pending_bytes?: number;
+  /** ms queued bytes may make no progress before the peer is dropped (0, unset: off). */
+  write_timeout?: number;
+  /** ms without receiving anything before the connection is closed (0, unset: off). */
+  idle_timeout?: number;
   /** Default lifetime of response streams and remote callbacks (ms). */
   response_timeout: number;
   /**
