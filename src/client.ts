@@ -276,7 +276,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    */
   async disconnect(): Promise<void> {
     this.#autoReconnect = false;
-    this.ping(0);
+    this.ping(0); // also drops the reconnect timer
     this.#epoch++;
     const stopped = new SockhopError(
       "disconnect() was called before a connection was made",
@@ -303,10 +303,13 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * calls it with `(reply, { type })`; an answer that has not come within
    * `config.timeout` (default `response_timeout`) is dropped and
    * `config.error_cb` is told `"timed-out"`. Resolves once the bytes are
-   * handed to the OS; rejects with `ERR_SOCKET_DESTROYED` when not
-   * connected (unless `offline_queue_size` holds it), `ERR_BAD_DATA` for
-   * `null`, `undefined` or a value JSON cannot represent, and
-   * `ERR_SEND_QUEUE_FULL` when `max_pending_bytes` wait unwritten.
+   * handed to the OS. Made while a connection attempt is in flight, it
+   * waits for that attempt and is written once it succeeds. Rejects with
+   * `ERR_SOCKET_DESTROYED` when not connected, or when the attempt it
+   * waited for fails (unless `offline_queue_size` holds it),
+   * `ERR_BAD_DATA` for `null`, `undefined` or a value JSON cannot
+   * represent, and `ERR_SEND_QUEUE_FULL` when `max_pending_bytes` wait
+   * unwritten.
    * @param o the value (not null or undefined)
    * @param callback remote callback
    * @param config error_cb and timeout for the remote callback
@@ -353,7 +356,9 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * Sends a request; resolves, once it is written, to the stream of the
    * server's response packets (read it with `for await`, `next()`, `all()`
    * or its events). The stream ends with `ERR_RESPONSE_TIMEOUT` if it has
-   * not ended within `config.timeout` (default `response_timeout`).
+   * not ended within `config.timeout` (default `response_timeout`). Made
+   * while a connection attempt is in flight, it waits for that attempt,
+   * like `send()`.
    * @param o the request's payload
    * @param config timeout of the response stream, in ms
    */
