@@ -127,6 +127,28 @@ describe("sends while connect() is in flight", () => {
     await client.disconnect();
   });
 
+  it("leaves sends taken by the offline queue held when the attempt fails", async () => {
+    const port = await freePort();
+    const client = new SockhopClient({ port, offline_queue_size: 5 });
+    const server = new SockhopServer({ port });
+    try {
+      const connecting = client.connect();
+      const sent = client.send("kept");
+      const requested = quiet(client.request("not kept"));
+      await assert.rejects(connecting);
+      await assert.rejects(requested, isCode("ERR_SOCKET_DESTROYED"));
+      assert.equal(client.offline_queue_length, 1);
+      const got = quiet(once<[unknown]>(server, "receive"));
+      await server.listen();
+      await client.connect();
+      await within(sent, 5000, "the held send");
+      assert.equal((await got)[0], "kept");
+    } finally {
+      await client.disconnect();
+      await server.close();
+    }
+  });
+
   it("rejects what was held with ERR_SOCKET_DESTROYED on disconnect()", async () => {
     await withUnconnectedPair(async ({ client }) => {
       const connecting = client.connect();
