@@ -3,6 +3,7 @@
  * @module
  */
 
+import type { EventEmitter } from "node:events";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
 import type { Conn } from "./transport/types.ts";
 import { rethrow, TypedEmitter } from "./typed_emitter.ts";
@@ -13,11 +14,49 @@ import type { RemoteCallback, RequestOptions, SendOptions } from "./types.ts";
 export type SockhopSessionEvents = Record<string, any[]>;
 
 /**
- * What a session needs from the server that accepted it: sending to,
- * requesting from and dropping one connection.
- * {@linkcode SockhopServer} is one.
+ * The server as a session sees it (`session.server`): the public surface
+ * of {@linkcode SockhopServer}, which is one, so that what users of the
+ * original reach through `session.server` (`sendall`, `sockets`,
+ * `sessions`, `get_session`, `on("connect", ...)`, ...) compiles without a
+ * cast. Declared here rather than as the server's class to keep the
+ * session free of the server's module. Its events are the server's
+ * ({@linkcode SockhopServerEvents}); for listeners typed by event name,
+ * listen on the server itself.
  */
-export interface SessionHost {
+export interface SessionHost extends EventEmitter {
+  /** Address the server binds. */
+  address: string;
+  /** Unix socket path, or null for TCP. */
+  path: string | null;
+  /** Port the server listens on (the real one after `listen()`). */
+  port: number;
+  /** Connected clients' connections. */
+  readonly sockets: Conn[];
+  /** Connected clients' sessions, in the order of `sockets`. */
+  readonly sessions: SockhopSession[];
+  /**
+   * The session of a connected client by its id.
+   * @param id the session's `id`
+   */
+  get_session(id: string): SockhopSession | undefined;
+  /** The address the server is bound to. */
+  get_bound_address(): string | undefined;
+  /** The port the server is bound to. */
+  get_bound_port(): number | undefined;
+  /**
+   * Sends a value to every client.
+   * @param o the value
+   */
+  sendall(o: unknown): Promise<void[]>;
+  /**
+   * Pings every client every `delay` ms (0 stops).
+   * @param delay interval in ms
+   */
+  ping(delay?: number): void;
+  /** Disconnects every client; the server keeps listening. */
+  disconnect(): Promise<void>;
+  /** Disconnects every client and stops listening. */
+  close(): Promise<void>;
   /**
    * Sends a value to one client.
    * @param sock the client's connection
