@@ -17,7 +17,8 @@
  *     deno run -A jsr:@sockhop/sockhop/cli listen --port 8000 --echo
  *     deno run -A jsr:@sockhop/sockhop/cli send '{"name":"sprocket"}' --type Widget --port 8000 --callback
  *
- * In Node, the npm package installs it as `sockhop` (`npx sockhop --help`).
+ * In Node and Bun, the npm package installs it as `sockhop`
+ * (`npx sockhop --help`, `bunx --bun sockhop --help`).
  *
  * @module
  */

@@ -1,9 +1,10 @@
 /**
  * The `sockhop` command-line tool, end to end: `sockhop listen` in one
  * child process, `sockhop send` and `sockhop request` in others (Deno runs
- * cli.ts, Node the npm build's bin), over TCP, a Unix socket and TLS, plus
- * the tool against this process's own servers, a listener in the other
- * runtime and the original sockhop@1.8.4 (tests/fixtures/peer.mjs). What is asserted is what the tool prints and its exit status.
+ * cli.ts; Node, or Bun, the npm build's bin), over TCP, a Unix socket and
+ * TLS, plus the tool against this process's own servers, a listener in the
+ * other runtime and the original sockhop@1.8.4 (tests/fixtures/peer.mjs).
+ * What is asserted is what the tool prints and its exit status.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";

@@ -1,7 +1,8 @@
 /**
  * Runs the `sockhop` command-line tool in child processes: `cli.ts` in
- * Deno, or the npm build's `npm/esm/cli.js` in Node. Runtime-neutral:
- * works from `deno test` and from the npm build's tests.
+ * Deno, or the npm build's `npm/esm/cli.js` in Node (or in Bun, when the
+ * tests run under Bun). Runtime-neutral: works from `deno test` and from
+ * the npm build's tests.
  * @module
  */
 
@@ -11,7 +12,10 @@ import { join } from "node:path";
 import process from "node:process";
 import { denoCommand, isDeno, repoRoot } from "./util.ts";
 
-/** A runtime to run the tool in. */
+/**
+ * A runtime to run the tool in: Deno, or the npm build's (Node, or this
+ * process's executable when the tests run under Bun).
+ */
 export type Runtime = "deno" | "node";
 
 /** This test run's runtime. */
