@@ -12,9 +12,9 @@
  * `scripts/npm_examples/` (README's examples for Node and Bun, and the
  * Widget one in CommonJS and ES modules) under Node and under Bun (each
  * must exit 0 by itself and print what it promises), the `sockhop` command
- * the package installs (`npx sockhop --help` there), and a TypeScript
- * consumer in both module formats. Exits 1 if any step failed; the temp
- * folder is removed in every case.
+ * the package installs (`npx sockhop --help` and `bunx --bun sockhop
+ * --help` there), and a TypeScript consumer in both module formats. Exits
+ * 1 if any step failed; the temp folder is removed in every case.
  * @module
  */
 
@@ -344,15 +344,15 @@ const steps: Step[] = [
     needs: ["install the tarball offline"],
     fn: () => runExamples(runtime),
   })),
-  {
-    name: "bin (npx sockhop --help)",
+  ...([
+    ["npx", ["--no-install", "sockhop", "--help"]],
+    [bin("bunx"), ["--bun", "sockhop", "--help"]],
+  ] as const).map(([cmd, args]): Step => ({
+    name: `bin (${cmd === "npx" ? "npx" : "bunx --bun"} sockhop --help)`,
     needs: ["install the tarball offline"],
     fn: async () => {
-      const r = await run("npx", ["--no-install", "sockhop", "--help"], {
-        cwd: project,
-        timeoutMs: 15_000,
-      });
-      const outcome = fromRun(r, "npx sockhop --help");
+      const r = await run(cmd, [...args], { cwd: project, timeoutMs: 15_000 });
+      const outcome = fromRun(r, "sockhop --help");
       const expected = ["sockhop listen", "sockhop send", "sockhop request"];
       const missing = expected.filter((s) => !r.out.includes(s));
       if (outcome.ok && missing.length > 0) {
@@ -364,7 +364,7 @@ const steps: Step[] = [
       }
       return outcome;
     },
-  },
+  })),
   {
     name: "TypeScript consumers (.cts, .mts)",
     needs: ["install the tarball offline"],
