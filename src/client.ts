@@ -260,6 +260,14 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   }
 
   /**
+   * Disconnects when a scope ends:
+   * `await using client = new SockhopClient(...)`. Same as `disconnect()`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.disconnect();
+  }
+
+  /**
    * Sends a value. With `callback`, the server's `meta.callback(reply)`
    * calls it with `(reply, { type })`; an answer that has not come within
    * `config.timeout` (default `response_timeout`) is dropped and

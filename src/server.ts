@@ -287,6 +287,14 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   }
 
   /**
+   * Closes the server when a scope ends:
+   * `await using server = new SockhopServer(...)`. Same as `close()`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
    * Pings every client every `delay` ms (0 stops); a client that leaves
    * four pings in a row unanswered is disconnected.
    * @param delay interval in ms
