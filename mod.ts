@@ -65,6 +65,7 @@ export {
 } from "./src/session.ts";
 export { SockhopError, type SockhopErrorCode } from "./src/errors.ts";
 export type { CommonOptions } from "./src/options.ts";
+export type { MessagesOptions } from "./src/messages.ts";
 export type {
   Payload,
   ReceiveMeta,

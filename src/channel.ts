@@ -12,6 +12,7 @@ import {
   SockhopResponseReadableStream,
   SockhopResponseWriteableStream,
 } from "./response_stream.ts";
+import type { ReadPause } from "./read_pause.ts";
 import { TimedMap } from "./timed_map.ts";
 import type { Conn } from "./transport/types.ts";
 import type {
@@ -50,6 +51,8 @@ export interface ChannelHooks {
   error(err: Error): void;
   /** The connection is gone; called once. */
   closed(): void;
+  /** While paused, the channel stops reading (see `messages()`). */
+  readPause?: ReadPause;
 }
 
 const destroyed = (): SockhopError =>
@@ -81,6 +84,7 @@ export class Channel {
   readonly #callbacks: TimedMap<string, RemoteCallback>;
   readonly #streams: TimedMap<string, SockhopResponseReadableStream>;
   #closed = false;
+  #wakeOnClose: (() => void) | null = null;
   #done: Promise<void> | null = null;
 
   /**
@@ -126,6 +130,7 @@ export class Channel {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wakeOnClose?.();
     this.#writer.fail(destroyed());
     this.conn.close();
   }
@@ -286,6 +291,14 @@ export class Channel {
     return this.#writer.push(text);
   }
 
+  /** Waits until reading may go on, or the channel is closed. */
+  #resumed(pause: ReadPause): Promise<void> {
+    return new Promise<void>((wake) => {
+      this.#wakeOnClose = wake;
+      pause.wait().then(wake);
+    }).finally(() => (this.#wakeOnClose = null));
+  }
+
   async #readLoop(): Promise<void> {
     try {
       for await (const chunk of this.conn.readable) {
@@ -295,6 +308,10 @@ export class Channel {
           this.#dispatch(frame);
         }
         if (this.#closed) break;
+        if (this.#hooks.readPause?.paused) {
+          await this.#resumed(this.#hooks.readPause);
+          if (this.#closed) break;
+        }
       }
     } catch (e) {
       this.#hooks.error(e as Error);

@@ -12,8 +12,10 @@ import {
   reportError,
 } from "./endpoint.ts";
 import { SockhopError } from "./errors.ts";
+import { type MessagesOptions, messageStream } from "./messages.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
+import { ReadPause } from "./read_pause.ts";
 import { transport } from "./transport/runtime.ts";
 import type { Conn, TlsOptions } from "./transport/types.ts";
 import type { SockhopClientEvents } from "./events.ts";
@@ -21,6 +23,7 @@ import { TypedEmitter } from "./typed_emitter.ts";
 import { noop, quiet } from "./util.ts";
 import type {
   ChannelOptions,
+  Payload,
   ReceiveMeta,
   RemoteCallback,
   RequestOptions,
@@ -145,6 +148,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   #autoReconnect = false;
   #reconnectTimer: ReturnType<typeof setInterval> | null = null;
   readonly #pinger = new PingTimer();
+  readonly #readPause = new ReadPause();
   /** Bumped by disconnect(), so a connection attempt in flight is dropped. */
   #epoch = 0;
   #startWaiters = new Set<(e: Error) => void>();
@@ -357,6 +361,38 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     });
   }
 
+  /**
+   * Received values as an async iterable of `[data, meta]`, until the next
+   * disconnect. At most `options.buffer` values wait for the loop; past
+   * that, reading from the server pauses (TCP pushes back) until the loop
+   * catches up. Leaving the loop early stops the buffering. `receive`
+   * events are still emitted as usual.
+   *
+   * @example
+   * ```ts
+   * import { SockhopClient } from "@sockhop/sockhop";
+   *
+   * const client = new SockhopClient({ port: 50000 });
+   * await client.connect();
+   * for await (const [data, meta] of client.messages()) {
+   *   console.log(meta.type, data);
+   *   if (meta.type === "Goodbye") break;
+   * }
+   * await client.disconnect();
+   * ```
+   * @param options the buffer's size
+   */
+  messages(options?: MessagesOptions): AsyncIterable<[Payload, ReceiveMeta]> {
+    return messageStream({
+      emitter: this,
+      pause: this.#readPause,
+      onEnd: (end) => {
+        this.once("disconnect", end);
+        return () => this.off("disconnect", end);
+      },
+    }, options);
+  }
+
   /** The local IP address of the connection (undefined when not connected). */
   get_bound_address(): string | undefined {
     return addressOf(this.#channel?.conn.localAddr);
@@ -465,6 +501,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
       },
       request: (req, res) => this.emit("request", req, res),
       error: (e) => reportError(this, e),
+      readPause: this.#readPause,
       closed: () => {
         if (this.#channel !== channel) return;
         this.#channel = null;
