@@ -56,7 +56,11 @@
  * @module
  */
 
-export { SockhopClient, type SockhopClientOptions } from "./src/client.ts";
+export {
+  type ConnectCallOptions,
+  SockhopClient,
+  type SockhopClientOptions,
+} from "./src/client.ts";
 export { SockhopServer, type SockhopServerOptions } from "./src/server.ts";
 export {
   type SessionClass,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { abortedError, onAbort } from "./abort.ts";
 import { SockhopError } from "./errors.ts";
 import {
   SockhopRequest,
@@ -179,13 +180,31 @@ export class Channel {
       );
     }
     if (this.#closed) return quiet(Promise.reject(destroyed()));
+    const { signal } = config;
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
     const id = crypto.randomUUID();
     const errorCb = config.error_cb ?? noop;
-    this.#callbacks.set(id, callback, (reason) => {
+    let answer = callback;
+    let forget = noop;
+    if (signal) {
+      forget = onAbort(signal, () => {
+        forget();
+        if (this.#callbacks.extract(id)) errorCb("aborted");
+      });
+      answer = (data, meta) => {
+        forget();
+        callback(data, meta);
+      };
+    }
+    this.#callbacks.set(id, answer, (reason) => {
+      forget();
       if (reason !== "deleted") errorCb(reason);
     }, config.timeout);
     const sent = this.#write({ type: typeName(o), data: payload(o), id });
-    sent.catch(() => this.#callbacks.extract(id));
+    sent.catch(() => {
+      forget();
+      this.#callbacks.extract(id);
+    });
     return sent;
   }
 
@@ -202,7 +221,7 @@ export class Channel {
    */
   async request(
     o: unknown,
-    { timeout }: RequestOptions = {},
+    { timeout, signal }: RequestOptions = {},
   ): Promise<SockhopResponseReadableStream> {
     if (this.#opts.peer_type !== "Sockhop") {
       throw new SockhopError(
@@ -216,6 +235,7 @@ export class Channel {
         "ERR_BAD_DATA",
       );
     }
+    if (signal?.aborted) throw abortedError(signal);
     const req = SockhopRequest.from_data(o);
     const stream = SockhopResponseReadableStream.from_request(req);
     // Registered before sending: a fast answer must find its stream.
@@ -236,13 +256,22 @@ export class Channel {
         );
       }
     }, timeout);
-    stream.once("end", () => this.#streams.extract(req.uuid));
+    const forget = signal
+      ? onAbort(signal, () => {
+        if (this.#streams.extract(req.uuid)) stream.end(abortedError(signal));
+      })
+      : noop;
+    stream.once("end", () => {
+      forget();
+      this.#streams.extract(req.uuid);
+    });
     // The answer may be read before the write resolves (Node's TLS does
     // this): keep it for the caller, who can listen only once we return.
     stream._hold();
     try {
       await this.#write({ type: "SockhopRequest", data: req });
     } catch (e) {
+      forget();
       this.#streams.extract(req.uuid);
       throw e;
     } finally {

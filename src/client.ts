@@ -11,6 +11,7 @@ import {
   PingTimer,
   reportError,
 } from "./endpoint.ts";
+import { abortedError, onAbort } from "./abort.ts";
 import { SockhopError } from "./errors.ts";
 import { type MessagesOptions, messageStream } from "./messages.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
@@ -54,6 +55,17 @@ export interface SockhopClientOptions extends CommonOptions {
    * @default {0}
    */
   offline_queue_size?: number;
+}
+
+/** Options of {@linkcode SockhopClient.connect}. */
+export interface ConnectCallOptions {
+  /** Keep reconnecting after later drops (as `start()` does). */
+  auto_reconnect?: boolean;
+  /**
+   * Aborting stops connecting: `connect()` rejects with `ERR_ABORTED` and
+   * a socket that arrives later is closed.
+   */
+  signal?: AbortSignal;
 }
 
 /** A send held while disconnected. */
@@ -209,9 +221,27 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * are repaired by reconnecting every `auto_reconnect_interval` ms.
    */
   async connect(
-    { auto_reconnect = false }: { auto_reconnect?: boolean } = {},
+    { auto_reconnect = false, signal }: ConnectCallOptions = {},
   ): Promise<this> {
-    await this.#connect();
+    if (signal?.aborted) throw abortedError(signal);
+    if (!signal) {
+      await this.#connect();
+    } else {
+      let forget = noop;
+      const aborted = new Promise<never>((_, reject) => {
+        forget = onAbort(signal, () => {
+          this.#dropAttempt();
+          reject(abortedError(signal));
+        });
+      });
+      const attempt = this.#connect();
+      attempt.catch(noop); // an aborted attempt's own failure is not news
+      try {
+        await Promise.race([attempt, aborted]);
+      } finally {
+        forget();
+      }
+    }
     this.#autoReconnect = auto_reconnect;
     this.#refreshReconnectTimer();
     return this;
@@ -222,21 +252,36 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * `auto_reconnect_interval` ms until then) and reconnects after drops,
    * until `disconnect()`.
    */
-  start(): Promise<this> {
+  start({ signal }: { signal?: AbortSignal } = {}): Promise<this> {
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
     this.#autoReconnect = true;
     this.#refreshReconnectTimer();
     if (this.connected) return Promise.resolve(this);
     return new Promise((resolve, reject) => {
+      let forget = noop;
       const onConnect = () => {
+        forget();
         this.#startWaiters.delete(onStop);
         resolve(this);
       };
       const onStop = (e: Error) => {
+        forget();
         this.off("connect", onConnect);
         reject(e);
       };
       this.once("connect", onConnect);
       this.#startWaiters.add(onStop);
+      if (signal) {
+        // Aborting stops trying: no more attempts, the one in flight is
+        // dropped, and start() rejects.
+        forget = onAbort(signal, () => {
+          this.#autoReconnect = false;
+          this.#refreshReconnectTimer();
+          this.#dropAttempt();
+          this.#startWaiters.delete(onStop);
+          onStop(abortedError(signal));
+        });
+      }
       this.#autoConnect();
     });
   }
@@ -249,7 +294,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     this.#autoReconnect = false;
     this.#refreshReconnectTimer();
     this.ping(0);
-    this.#epoch++;
+    this.#dropAttempt();
     const stopped = new SockhopError(
       "disconnect() was called before a connection was made",
       "ERR_SOCKET_DESTROYED",
@@ -421,17 +466,25 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    */
   #autoConnect(): void {
     const before = this.#connections;
+    const epoch = this.#epoch;
     this.#connect().then(
       () => {
         const conn = this.#channel?.conn;
         if (before > 0 && conn) this.emit("reconnect", conn);
       },
       (e) => {
+        if (epoch !== this.#epoch) return; // dropped on purpose: not news
         if (this.listenerCount("connect_error") > 0) {
           this.emit("connect_error", e);
         }
       },
     );
+  }
+
+  /** Disowns the attempt in flight, if any: its socket is closed on arrival. */
+  #dropAttempt(): void {
+    this.#epoch++;
+    this.#connecting = false;
   }
 
   async #connect(): Promise<void> {
@@ -448,7 +501,8 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     try {
       conn = await this.#open();
     } finally {
-      this.#connecting = false;
+      // A dropped attempt's flag was cleared already, maybe for a newer one.
+      if (epoch === this.#epoch) this.#connecting = false;
     }
     if (epoch !== this.#epoch) {
       conn.close();

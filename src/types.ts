@@ -29,16 +29,30 @@ export type RemoteCallback = (data: any, meta: { type: string }) => void;
 
 /** Options of a send that asks for a remote callback. */
 export interface SendOptions {
-  /** Told why the callback was dropped unanswered ("timed-out", "stopped"). */
-  error_cb?: (reason: TimedMapReason) => void;
+  /**
+   * Told why the callback was dropped unanswered: `"timed-out"` (no answer
+   * within `timeout`), `"stopped"` (the connection closed first) or
+   * `"aborted"` (`signal` aborted).
+   */
+  error_cb?: (reason: TimedMapReason | "aborted") => void;
   /** How long to wait for the answer, in ms (default `response_timeout`). */
   timeout?: number;
+  /**
+   * Aborting drops the remote callback (`error_cb` is told `"aborted"`);
+   * an already-aborted signal rejects the send with `ERR_ABORTED`.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of a request. */
 export interface RequestOptions {
   /** How long the response stream may stay open, in ms. */
   timeout?: number;
+  /**
+   * Aborting ends the response stream with `ERR_ABORTED` (the signal's
+   * reason as `cause`); an already-aborted signal rejects the request.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options a channel takes from its client or server. */
