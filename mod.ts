@@ -104,6 +104,7 @@ export {
   TypedEmitter,
 } from "./src/typed_emitter.ts";
 export type {
+  ConnectErrorInfo,
   ServerReceiveMeta,
   ServerRequestMeta,
   SockhopClientEvents,

@@ -38,11 +38,41 @@ import { DEFAULT_MAX_PENDING_BYTES } from "./write_queue.ts";
 /** Options of {@linkcode SockhopClient}. */
 export interface SockhopClientOptions extends CommonOptions {
   /**
-   * Interval between automatic connection attempts (`start()`,
-   * `connect({ auto_reconnect: true })`), in ms.
+   * Delay before an automatic connection attempt (`start()`,
+   * `connect({ auto_reconnect: true })`), in ms: the first attempt after a
+   * drop waits this long, and so does each retry unless
+   * `auto_reconnect_max_interval` lets the delay grow.
    * @default {2000}
    */
   auto_reconnect_interval?: number;
+  /**
+   * Longest delay between automatic connection attempts, in ms. Above
+   * `auto_reconnect_interval`, each failed attempt doubles the ceiling of
+   * the next delay (up to this), and the delay is drawn at random between
+   * `auto_reconnect_interval` and that ceiling, so that many clients of a
+   * restarted server do not retry in lock-step. The default (the interval
+   * itself) keeps the original's fixed delays, without jitter. The count
+   * starts over once a connection is made; `connect_error` reports the
+   * attempt and the delay chosen.
+   *
+   * @example Back off from 100 ms up to 10 s, with jitter
+   * ```ts
+   * import { SockhopClient } from "@sockhop/sockhop";
+   *
+   * const client = new SockhopClient({
+   *   port: 50000,
+   *   auto_reconnect_interval: 100,
+   *   auto_reconnect_max_interval: 10_000,
+   * });
+   * client.on("connect_error", (e, { attempt, next_delay }) => {
+   *   console.log(`attempt ${attempt} failed (${e.message}); next in ${next_delay} ms`);
+   * });
+   * client.start().catch(() => {}); // rejects on disconnect() if never connected
+   * await client.disconnect();
+   * ```
+   * @default {auto_reconnect_interval}
+   */
+  auto_reconnect_max_interval?: number;
   /**
    * How long a connection attempt may take, in ms, before it fails with
    * `ERR_CONNECT_TIMEOUT` ("Timeout exceeded on connect()").
@@ -179,11 +209,16 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   readonly #opts: ChannelOptions;
   readonly #tls: TlsOptions | undefined;
   readonly #reconnectInterval: number;
+  readonly #reconnectMax: number;
+  /** Failed attempts since the last connection (or since `start()`). */
+  #failures = 0;
+  /** Delay before the next automatic attempt. */
+  #nextDelay: number;
   readonly #connectTimeout: number;
   #channel: Channel | null = null;
   #connecting = false;
   #autoReconnect = false;
-  #reconnectTimer: ReturnType<typeof setInterval> | null = null;
+  #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #pinger = new PingTimer();
   readonly #readPause = new ReadPause();
   /** The interval asked of `ping()`; its timer runs only while it can act. */
@@ -218,6 +253,11 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     this.#opts = channelOptions(opts);
     this.#tls = tlsOptions(opts);
     this.#reconnectInterval = opts.auto_reconnect_interval || 2000;
+    this.#reconnectMax = Math.max(
+      this.#reconnectInterval,
+      opts.auto_reconnect_max_interval ?? 0,
+    );
+    this.#nextDelay = this.#reconnectInterval;
     this.#connectTimeout = opts.connect_timeout || 5000;
     this.#offlineLimit = opts.offline_queue_size ?? 0;
     this.#heldLimit = this.#opts.max_pending_bytes ?? DEFAULT_MAX_PENDING_BYTES;
@@ -281,6 +321,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    */
   start({ signal }: { signal?: AbortSignal } = {}): Promise<this> {
     if (signal?.aborted) return Promise.reject(abortedError(signal));
+    if (!this.#autoReconnect) this.#resetBackoff();
     this.#autoReconnect = true;
     this.#refreshTimers();
     if (this.connected) return Promise.resolve(this);
@@ -309,7 +350,8 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
           onStop(abortedError(signal));
         });
       }
-      this.#autoConnect();
+      // An attempt in flight (a connect()) serves; the timer follows it.
+      if (!this.#connecting) this.#autoConnect();
     });
   }
 
@@ -322,6 +364,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   async disconnect(): Promise<void> {
     this.#autoReconnect = false;
     this.ping(0); // also drops the reconnect timer
+    this.#resetBackoff();
     this.#epoch++;
     const stopped = new SockhopError(
       "disconnect() was called before a connection was made",
@@ -554,20 +597,25 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   }
 
   /**
-   * Runs the reconnect timer only with auto-reconnect on, and the ping
-   * timer only while there is a connection to ping or one to come: a
-   * client that is down for good holds no timers.
+   * Runs the reconnect timer only while auto-reconnect is on and there is
+   * neither a connection nor an attempt (each attempt's end re-arms it,
+   * with the delay its failure chose), and the ping timer only while there
+   * is a connection to ping or one to come: a client that is down for good
+   * holds no timers.
    */
   #refreshTimers(): void {
-    if (!this.#autoReconnect && this.#reconnectTimer !== null) {
-      clearInterval(this.#reconnectTimer);
+    // A channel that is closing still counts: its drop comes next.
+    const retry = this.#autoReconnect && !this.#connecting &&
+      this.#channel === null;
+    if (!retry && this.#reconnectTimer !== null) {
+      clearTimeout(this.#reconnectTimer);
       this.#reconnectTimer = null;
-    } else if (this.#autoReconnect && this.#reconnectTimer === null) {
-      this.#reconnectTimer = setInterval(() => {
-        // A channel that is closing still counts: its drop comes next.
+    } else if (retry && this.#reconnectTimer === null) {
+      this.#reconnectTimer = setTimeout(() => {
+        this.#reconnectTimer = null;
         if (this.#connecting || this.#channel !== null) return;
         this.#autoConnect();
-      }, this.#reconnectInterval);
+      }, this.#nextDelay);
     }
     const ping = this.#pingDelay > 0 &&
       (this.#channel !== null || this.#autoReconnect);
@@ -595,7 +643,10 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
       (e) => {
         if (epoch !== this.#epoch) return; // dropped on purpose: not news
         if (this.listenerCount("connect_error") > 0) {
-          this.emit("connect_error", e);
+          this.emit("connect_error", e, {
+            attempt: this.#failures,
+            next_delay: this.#nextDelay,
+          });
         }
       },
     );
@@ -619,6 +670,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
       );
     }
     this.#connecting = true;
+    this.#refreshTimers();
     const epoch = this.#epoch;
     const opening = this.#open();
     this.#attempt = opening.then(noop, noop);
@@ -626,6 +678,11 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     try {
       conn = await opening;
     } catch (e) {
+      this.#endAttempt();
+      if (epoch === this.#epoch) {
+        this.#failures++;
+        this.#nextDelay = this.#delayAfter(this.#failures);
+      }
       this.#dropHeld(
         new SockhopError(
           `The connection attempt failed: ${(e as Error).message}`,
@@ -633,12 +690,10 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
         ),
         true,
       );
+      this.#refreshTimers();
       throw e;
-    } finally {
-      this.#connecting = false;
-      this.#attempt = null;
-      this.#abortAttempt = null;
     }
+    this.#endAttempt();
     if (epoch !== this.#epoch) {
       conn.close();
       throw new SockhopError(
@@ -647,6 +702,32 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
       );
     }
     this.#attach(conn);
+  }
+
+  #endAttempt(): void {
+    this.#connecting = false;
+    this.#attempt = null;
+    this.#abortAttempt = null;
+  }
+
+  /**
+   * The delay after the `failures`-th failed attempt in a row: the
+   * interval, or with a larger maximum a random point between the interval
+   * and a ceiling that doubles per failure, up to the maximum.
+   */
+  #delayAfter(failures: number): number {
+    const base = this.#reconnectInterval;
+    if (this.#reconnectMax <= base) return base;
+    const ceiling = Math.min(
+      this.#reconnectMax,
+      base * 2 ** Math.min(failures, 40),
+    );
+    return Math.round(base + Math.random() * (ceiling - base));
+  }
+
+  #resetBackoff(): void {
+    this.#failures = 0;
+    this.#nextDelay = this.#reconnectInterval;
   }
 
   async #open(): Promise<Conn> {
@@ -701,6 +782,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     });
     this.#channel = channel;
     this.#connections++;
+    this.#resetBackoff();
     this.#refreshTimers();
     // Held sends go first, in order, ahead of anything sent on "connect".
     const held = this.#held;

@@ -20,6 +20,17 @@ export interface ServerReceiveMeta extends ReceiveMeta {
   session: SockhopSession;
 }
 
+/** What a client's `connect_error` event tells besides the error. */
+export interface ConnectErrorInfo {
+  /** Failed attempts in a row, this one included (1 for the first). */
+  attempt: number;
+  /**
+   * ms until the next attempt (see `auto_reconnect_max_interval`); an
+   * attempt is made only while auto-reconnect is on.
+   */
+  next_delay: number;
+}
+
 /** Events of {@linkcode SockhopClient}. */
 export type SockhopClientEvents = {
   /** A connection was made (first or automatic). */
@@ -28,8 +39,11 @@ export type SockhopClientEvents = {
   disconnect: [sock: Conn];
   /** An automatic reconnection succeeded (after its `connect`). */
   reconnect: [sock: Conn];
-  /** An automatic reconnection attempt failed. */
-  connect_error: [error: Error];
+  /**
+   * An automatic connection attempt failed; `info` numbers the attempt
+   * and tells the delay until the next one.
+   */
+  connect_error: [error: Error, info: ConnectErrorInfo];
   /** A value arrived; `meta.callback` is set when an answer is wanted. */
   receive: [data: Payload, meta: ReceiveMeta];
   /** A request arrived; answer through `res`. */
