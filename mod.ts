@@ -70,6 +70,11 @@ export {
 } from "./src/session.ts";
 export { SockhopError, type SockhopErrorCode } from "./src/errors.ts";
 export type { CommonOptions } from "./src/options.ts";
+export type {
+  SockhopClientStats,
+  SockhopServerStats,
+  SockhopStats,
+} from "./src/stats.ts";
 export type { MessagesOptions } from "./src/messages.ts";
 export type {
   Payload,

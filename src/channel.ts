@@ -35,6 +35,7 @@ import {
 import { FrameDecoder, frameText, terminatorPair } from "./wire/framing.ts";
 import { SockhopPing, SockhopPong } from "./wire/ping.ts";
 import { noop, quiet } from "./util.ts";
+import { countError, counting, type SockhopStats } from "./stats.ts";
 import { WriteQueue } from "./write_queue.ts";
 
 /** What the owner hears from its channel. */
@@ -85,6 +86,11 @@ export class Channel {
   readonly #userBytes: (bytes: Uint8Array) => Uint8Array;
   readonly #callbacks: TimedMap<string, RemoteCallback>;
   readonly #streams: TimedMap<string, SockhopResponseReadableStream>;
+  /** Reports a problem to the owner, counting it. */
+  readonly #report: (e: Error) => void;
+  readonly #errors: Record<string, number> = {};
+  #bytesIn = 0;
+  #framesIn = 0;
   #closed = false;
   #wakeOnClose: (() => void) | null = null;
   #done: Promise<void> | null = null;
@@ -102,9 +108,13 @@ export class Channel {
     this.conn = conn;
     this.#opts = opts;
     this.#hooks = hooks;
+    this.#report = (e) => {
+      countError(this.#errors, e);
+      hooks.error(e);
+    };
     const [rx, tx] = terminatorPair(opts.terminator);
     this.#decoder = new FrameDecoder(rx, opts, (e) => {
-      hooks.error(e);
+      this.#report(e);
       // An oversized frame is an attack or a bug: stop reading this peer.
       if (e.code === "ERR_MESSAGE_TOO_LARGE") this.close();
     });
@@ -117,13 +127,26 @@ export class Channel {
       conn,
       opts.max_pending_bytes,
       (e) => {
-        if (e.code === "ERR_WRITE_TIMEOUT") hooks.error(e);
+        if (e.code === "ERR_WRITE_TIMEOUT") this.#report(e);
         this.close();
       },
       opts.write_timeout,
     );
     this.#callbacks = new TimedMap({ timeout: opts.response_timeout });
     this.#streams = new TimedMap({ timeout: opts.response_timeout });
+  }
+
+  /** This connection's counts so far (see {@linkcode SockhopStats}). */
+  stats(): SockhopStats {
+    return {
+      messages_in: this.#framesIn,
+      messages_out: this.#writer.framesOut,
+      bytes_in: this.#bytesIn,
+      bytes_out: this.#writer.bytesOut,
+      errors: { ...this.#errors },
+      callbacks_pending: this.#callbacks.size,
+      requests_pending: this.#streams.size,
+    };
   }
 
   /** Whether the connection is gone. */
@@ -278,7 +301,7 @@ export class Channel {
     if (bad) throw bad;
     const req = SockhopRequest.from_data(o);
     const stream = SockhopResponseReadableStream.from_request(req);
-    stream._report_to(this.#hooks.error);
+    stream._report_to(this.#report);
     // Registered before sending: a fast answer must find its stream.
     this.#streams.set(req.uuid, stream, (reason) => {
       if (reason === "timed-out") {
@@ -375,6 +398,10 @@ export class Channel {
       for await (const chunk of this.conn.readable) {
         if (idle) this.#receivedAt = Date.now();
         const frames = this.#decoder.decode(chunk);
+        if (counting.on) {
+          this.#bytesIn += chunk.length;
+          this.#framesIn += frames.length;
+        }
         for (const frame of frames) {
           if (this.#closed) break;
           this.#dispatch(frame);
@@ -386,7 +413,7 @@ export class Channel {
         }
       }
     } catch (e) {
-      this.#hooks.error(e as Error);
+      this.#report(e as Error);
     } finally {
       this.#shutdown();
     }
@@ -416,7 +443,7 @@ export class Channel {
     } catch (e) {
       // A user handler threw: report it like an EventEmitter would, without
       // tearing down the connection's read loop.
-      this.#hooks.error(e as Error);
+      this.#report(e as Error);
     }
   }
 
@@ -427,7 +454,7 @@ export class Channel {
         this.#hooks.receive(frame, "String", undefined);
         return;
       }
-      this.#hooks.error(
+      this.#report(
         new SockhopError(
           `Ignoring a malformed message: ${whyInvalid(frame)}`,
           "ERR_BAD_DATA",

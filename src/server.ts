@@ -12,6 +12,13 @@ import {
   reportError,
 } from "./endpoint.ts";
 import { SockhopError } from "./errors.ts";
+import {
+  addStats,
+  countError,
+  emptyStats,
+  type SockhopServerStats,
+  type SockhopStats,
+} from "./stats.ts";
 import { type MessagesOptions, messageStream } from "./messages.ts";
 import { ReadPause } from "./read_pause.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
@@ -147,6 +154,16 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * session may already send or request from its `start()`.
    */
   readonly #starting = new Map<Conn, Channel>();
+  /** Every open channel, registered or starting, for `stats()`. */
+  readonly #live = new Set<Channel>();
+  /** Each connection's channel, gone ones too, for `session.stats()`. */
+  readonly #channels = new WeakMap<Conn, Channel>();
+  /** Counts of the connections gone. */
+  readonly #past = emptyStats();
+  /** `error` events, by code. */
+  readonly #errors: Record<string, number> = {};
+  #accepted = 0;
+  #refused = 0;
 
   /**
    * Makes a server; it binds on `listen()`.
@@ -337,6 +354,53 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     }, options);
   }
 
+  /**
+   * Counts over every connection this server accepted, those gone
+   * included: messages and bytes in and out, `error` events by code,
+   * remote callbacks and requests still waiting for their answer, and
+   * connections accepted, refused (over `max_connections`) and open. A
+   * fresh plain object on each call; a session's own counts are
+   * `session.stats()`.
+   *
+   * @example
+   * ```ts
+   * import { SockhopServer } from "@sockhop/sockhop";
+   *
+   * const server = new SockhopServer({ port: 0, max_connections: 100 });
+   * await server.listen();
+   * const every = setInterval(() => {
+   *   const s = server.stats();
+   *   console.log(
+   *     `${s.connections_open} open, ${s.connections_refused} refused,`,
+   *     `${s.messages_in} messages in, ${s.bytes_out} bytes out`,
+   *   );
+   * }, 10_000);
+   * clearInterval(every);
+   * await server.close();
+   * ```
+   */
+  stats(): SockhopServerStats {
+    const totals = emptyStats();
+    addStats(totals, this.#past);
+    for (const channel of this.#live) addStats(totals, channel.stats());
+    return {
+      ...totals,
+      errors: { ...this.#errors },
+      connections_accepted: this.#accepted,
+      connections_refused: this.#refused,
+      connections_open: this.#live.size,
+    };
+  }
+
+  /**
+   * One connection's counts (behind `session.stats()`); zeros for a
+   * connection this server never accepted.
+   * @param sock the connection
+   */
+  _stats(sock: Conn): SockhopStats {
+    return this.#channels.get(sock)?.stats() ?? emptyStats();
+  }
+
   /** Disconnects every client and stops pinging; keeps listening. */
   async disconnect(): Promise<void> {
     this.ping(0);
@@ -405,6 +469,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   async #accept(conn: Conn): Promise<void> {
     const open = this.#clients.size + this.#starting.size;
     if (open >= this.#maxConnections) {
+      this.#refused++;
       conn.close();
       this.#report(
         new SockhopError(
@@ -435,6 +500,8 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
       error: (e) => this.#report(e, conn, session),
       readPause: this.#readPause,
       closed: () => {
+        this.#live.delete(channel);
+        addStats(this.#past, channel.stats());
         if (!registered) return markGone(); // never connected: no events
         this.#unregister(conn);
         session.end().catch((e) => this.#report(e, conn, session)).then(
@@ -444,6 +511,9 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
         ).catch((e) => this.#report(e, conn, session)).finally(markGone);
       },
     });
+    this.#accepted++;
+    this.#live.add(channel);
+    this.#channels.set(conn, channel);
     this.#starting.set(conn, channel);
     const drop = () => {
       this.#starting.delete(conn);
@@ -486,6 +556,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
 
   /** An `error` event for one client (see reportError). */
   #report(e: Error, sock?: Conn, session?: SockhopSession): void {
+    countError(this.#errors, e);
     reportError(this, e, sock ?? null, session ?? null);
   }
 

@@ -5,6 +5,7 @@
 
 import type { EventEmitter } from "node:events";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
+import type { SockhopStats } from "./stats.ts";
 import type { Conn } from "./transport/types.ts";
 import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import type { RemoteCallback, RequestOptions, SendOptions } from "./types.ts";
@@ -103,6 +104,11 @@ export interface SessionHost extends EventEmitter {
    * @param session the client's session
    */
   _report(e: Error, sock: Conn, session: SockhopSession): void;
+  /**
+   * One connection's counts (behind `session.stats()`).
+   * @param sock the client's connection
+   */
+  _stats(sock: Conn): SockhopStats;
 }
 
 /**
@@ -175,6 +181,29 @@ export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
    */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
     return this.#server._send_message(this.#sock, message);
+  }
+
+  /**
+   * This connection's counts: messages and bytes in and out, `error`
+   * events about it by code, remote callbacks and requests waiting for
+   * their answer. Still readable once the client has left (the final
+   * figures).
+   *
+   * @example
+   * ```ts
+   * import { SockhopServer } from "@sockhop/sockhop";
+   *
+   * const server = new SockhopServer({ port: 0 });
+   * server.on("disconnect", (_sock, session) => {
+   *   const { messages_in, bytes_in } = session.stats();
+   *   console.log(`${session.id} sent ${messages_in} messages, ${bytes_in} bytes`);
+   * });
+   * await server.listen();
+   * await server.close();
+   * ```
+   */
+  stats(): SockhopStats {
+    return this.#server._stats(this.#sock);
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 
 import { SockhopError } from "./errors.ts";
+import { counting } from "./stats.ts";
 import type { Conn } from "./transport/types.ts";
 import { quiet } from "./util.ts";
 
@@ -65,6 +66,10 @@ export class WriteQueue {
   #pending = 0;
   #flushing = false;
   #error: SockhopError | null = null;
+  /** UTF-8 bytes written so far. */
+  bytesOut = 0;
+  /** Frames written so far. */
+  framesOut = 0;
 
   readonly #onBroken: (error: SockhopError) => void;
   readonly #timeout: number;
@@ -194,12 +199,15 @@ export class WriteQueue {
       const scratch = text.length * 3 <= SCRATCH_BYTES
         ? scratchFree.pop()
         : undefined;
+      let bytes: number;
       try {
         if (scratch !== undefined) {
-          const { written } = this.#encoder.encodeInto(text, scratch);
-          await this.#conn.write(scratch.subarray(0, written));
+          bytes = this.#encoder.encodeInto(text, scratch).written;
+          await this.#conn.write(scratch.subarray(0, bytes));
         } else {
-          await this.#write(this.#encoder.encode(text));
+          const encoded = this.#encoder.encode(text);
+          bytes = encoded.length;
+          await this.#write(encoded);
         }
       } catch {
         if (this.#error) break; // failed meanwhile (closed, timed out)
@@ -212,6 +220,10 @@ export class WriteQueue {
         break;
       } finally {
         if (scratch !== undefined) scratchFree.push(scratch);
+      }
+      if (counting.on) {
+        this.bytesOut += bytes;
+        this.framesOut += batch.parts.length;
       }
       if (this.#batches[0] !== batch) break; // failed meanwhile
       if (this.#timeout > 0) this.#progressAt = Date.now();
