@@ -100,6 +100,7 @@ export type {
   Payload,
   ServerRequestMeta,
   SockhopClientEvents,
+  SockhopEventError,
   SockhopResponseStreamEvents,
   SockhopServerEvents,
 } from "./src/events.ts";
@@ -109,6 +110,7 @@ export type {
   Conn,
   Listener,
   NetAddr,
+  PeerCertificate,
   TlsOptions,
   UnixAddr,
 } from "./src/transport/types.ts";

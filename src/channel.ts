@@ -76,8 +76,12 @@ export interface ChannelHooks {
     callback: ReceiveMeta["callback"] | undefined,
   ): void;
   request(req: SockhopRequest, res: SockhopResponseWriteableStream): void;
-  /** A problem caused by the peer or the stream; never fatal by itself. */
-  error(err: Error): void;
+  /**
+   * A problem caused by the peer or the stream; never fatal by itself.
+   * `fromPeer` is set when the stream failed (e.g. the peer's TLS alert):
+   * nothing of the owner's threw it.
+   */
+  error(err: Error, fromPeer?: boolean): void;
   /** The connection is gone; called once. */
   closed(): void;
 }
@@ -330,7 +334,7 @@ export class Channel {
         if (this.#closed) break;
       }
     } catch (e) {
-      this.#hooks.error(e as Error);
+      this.#hooks.error(e as Error, true);
     } finally {
       this.#shutdown();
     }

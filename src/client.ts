@@ -464,7 +464,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
         if (this.listenerCount(typed) > 0) this.emit(typed, data, meta);
       },
       request: (req, res) => this.emit("request", req, res),
-      error: (e) => this.#report(e),
+      error: (e, fromPeer) => this.#report(e, fromPeer),
       closed: () => {
         if (this.#channel !== channel) return;
         this.#channel = null;
@@ -488,10 +488,10 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * are dropped, so a peer can never crash the process. Errors thrown by
    * user handlers are rethrown when nobody listens, as EventEmitter would.
    */
-  #report(e: Error): void {
+  #report(e: Error, fromPeer = false): void {
     if (this.listenerCount("error") > 0) {
       this.emit("error", e);
-    } else if (!(e instanceof SockhopError)) {
+    } else if (!fromPeer && !(e instanceof SockhopError)) {
       queueMicrotask(() => {
         throw e;
       });

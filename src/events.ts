@@ -12,6 +12,26 @@ import type {
 import type { ServerReceiveMeta } from "./server.ts";
 import type { SockhopSession } from "./session.ts";
 import type { Conn } from "./transport/types.ts";
+import type { SockhopErrorCode } from "./errors.ts";
+
+/**
+ * What `error` listeners get: a {@linkcode SockhopError}, or an error of
+ * the runtime with Node's `code` (a refused TLS handshake:
+ * `ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE`, `ERR_TLS_HANDSHAKE_TIMEOUT`,
+ * ...), or whatever a listener of yours threw.
+ *
+ * @example
+ * ```ts
+ * import { SockhopServer } from "@sockhop/sockhop";
+ *
+ * const server = new SockhopServer({ port: 0 });
+ * server.on("error", (err) => console.log(err.code ?? "no code", err.message));
+ * ```
+ */
+export type SockhopEventError = Error & {
+  /** The failure kind, when known. */
+  code?: SockhopErrorCode | (string & Record<never, never>);
+};
 
 /**
  * A received payload. Typed `any` so that listeners may name the type they
@@ -34,8 +54,11 @@ export type SockhopClientEvents = {
   receive: [data: Payload, meta: ReceiveMeta];
   /** A request arrived; answer through `res`. */
   request: [req: SockhopRequest, res: SockhopResponseWriteableStream];
-  /** Bad input from the peer, or a listener that threw. */
-  error: [error: Error];
+  /**
+   * Bad input from the peer, a TLS failure (e.g. the server refused this
+   * client's certificate), or a listener that threw.
+   */
+  error: [error: SockhopEventError];
 } & {
   /** A value of one type arrived, e.g. `receive:Widget`. */
   [typed: `receive:${string}`]: [data: Payload, meta: ReceiveMeta];
@@ -63,9 +86,12 @@ export type SockhopServerEvents = {
     res: SockhopResponseWriteableStream,
     meta: ServerRequestMeta,
   ];
-  /** Bad input from a client, or a listener that threw. */
+  /**
+   * Bad input from a client, a TLS handshake refused or stalled (`sock`
+   * and `session` null), or a listener that threw.
+   */
   error: [
-    error: Error,
+    error: SockhopEventError,
     sock: Conn | null,
     session: SockhopSession | null,
   ];

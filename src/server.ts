@@ -31,6 +31,13 @@ export interface SockhopServerOptions extends CommonOptions {
    * @default {SockhopSession}
    */
   session_type?: SessionClass;
+  /**
+   * TLS only: how long a client may take to finish its handshake, in ms.
+   * A connection still handshaking then is closed, and an `error` event
+   * with code `ERR_TLS_HANDSHAKE_TIMEOUT` is emitted.
+   * @default {10000}
+   */
+  tls_handshake_timeout?: number;
 }
 
 /** Metadata of a value a server received. */
@@ -107,6 +114,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
   readonly #requestedPort: number;
   readonly #opts: ChannelOptions;
   readonly #tls: TlsOptions | undefined;
+  readonly #handshakeTimeout: number | undefined;
   readonly #sessionType: SessionClass;
   readonly #clients = new Map<Conn, Client>();
   #sockets: Conn[] = [];
@@ -132,6 +140,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
     this.port = this.#requestedPort;
     this.#opts = channelOptions(opts);
     this.#tls = tlsOptions(opts);
+    this.#handshakeTimeout = opts.tls_handshake_timeout;
     this.#sessionType = opts.session_type ?? SockhopSession;
   }
 
@@ -335,6 +344,9 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
       port: this.#requestedPort,
       path: this.path ?? undefined,
       tls: this.#tls,
+      handshakeTimeout: this.#handshakeTimeout,
+      // A refused or stalled handshake is the peer's doing: never thrown.
+      onRefused: (e: Error) => this.#report(e, undefined, undefined, true),
     };
     try {
       return await transport.listen(options);
@@ -401,7 +413,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
       },
       request: (req, res) =>
         this.emit("request", req, res, { socket: conn, session }),
-      error: (e) => this.#report(e, conn, session),
+      error: (e, fromPeer) => this.#report(e, conn, session, fromPeer),
       closed: () => {
         if (!registered) return markGone(); // never connected: no events
         this.#unregister(conn);
@@ -453,10 +465,15 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents> {
   }
 
   /** See SockhopClient: peer errors never crash; handler errors do. */
-  #report(e: Error, sock?: Conn, session?: SockhopSession): void {
+  #report(
+    e: Error,
+    sock?: Conn,
+    session?: SockhopSession,
+    fromPeer = false,
+  ): void {
     if (this.listenerCount("error") > 0) {
       this.emit("error", e, sock ?? null, session ?? null);
-    } else if (!(e instanceof SockhopError)) {
+    } else if (!fromPeer && !(e instanceof SockhopError)) {
       queueMicrotask(() => {
         throw e;
       });

@@ -7,7 +7,7 @@ import { EventEmitter } from "node:events";
 import type { RemoteCallback, RequestOptions, SendOptions } from "./channel.ts";
 import type { SockhopResponseReadableStream } from "./request.ts";
 import type { SockhopServer } from "./server.ts";
-import type { Conn } from "./transport/types.ts";
+import type { Conn, PeerCertificate } from "./transport/types.ts";
 
 /**
  * Wraps each accepted connection. Subclass it (and pass the class as the
@@ -65,6 +65,15 @@ export class SockhopSession extends EventEmitter {
   /** The session's connection. */
   get sock(): Conn {
     return this.#sock;
+  }
+
+  /**
+   * The certificate the client presented over TLS (the server asks for one
+   * with `ssl_options.requestCert`), e.g. `peer_certificate?.subject.CN`;
+   * null without one.
+   */
+  get peer_certificate(): PeerCertificate | null {
+    return this.#sock.peerCertificate ?? null;
   }
 
   /** The server that owns the session. */

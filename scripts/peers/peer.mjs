@@ -11,8 +11,8 @@
  * out: {"id": n, "ok": true, ...} or {"id": n, "ok": false, "error", "code"}.
  * What the library emits goes out as {"ev": "...", ...}.
  *
- *   listen   {path?, tls?}                -> {port}      start a server
- *   connect  {port?, path?, tls?, flagless?} -> {}       start a client
+ *   listen   {path?, tls?, mtls?}         -> {port}      start a server
+ *   connect  {port?, path?, tls?, flagless?, clientCert?} -> {}  start a client
  *   send     {data, as?, callback?}       -> {}          as: "Widget"|"Buffer"
  *   request  {data, as?, mode?, timeout?} -> {packets}   mode: "all"|"next"
  *   ping     {delay}                      -> {}
@@ -24,6 +24,10 @@
  * client trusts the CA and checks the name "localhost". "flagless" passes
  * the client's ssl_options without `ssl: true` (the original turns TLS on
  * for more than one option key). The original's server has no TLS.
+ * Mutual TLS: "mtls" makes the server ask for client certificates from
+ * ca.pem; "clientCert" makes the client present client.pem / client.key.
+ * A server's "connect" event carries the client certificate's subject
+ * (`subject`, null without one).
  *
  * "Buffer" values are a Node Buffer in Node and a Uint8Array in Deno.
  * Received bytes (Uint8Array, Buffer) go out as {bytes: [...], class}, so
@@ -136,7 +140,11 @@ async function onRequest(req, res) {
 }
 
 function wire(emitter) {
-  emitter.on("connect", () => out({ ev: "connect" }));
+  emitter.on("connect", (_sock, session) =>
+    out({
+      ev: "connect",
+      subject: session?.peer_certificate?.subject ?? null,
+    }));
   emitter.on("disconnect", () => out({ ev: "disconnect" }));
   emitter.on("receive", onReceive);
   emitter.on("request", onRequest);
@@ -159,7 +167,7 @@ function pingState() {
 }
 
 const commands = {
-  async listen({ path, tls }) {
+  async listen({ path, tls, mtls }) {
     const opts = path ? { path } : { address: "127.0.0.1", port: 0 };
     if (tls) {
       if (original) throw new Error("the original's server has no TLS");
@@ -168,6 +176,10 @@ const commands = {
         cert: pem(tls, "server.pem"),
         key: pem(tls, "server.key"),
       };
+      if (mtls) {
+        opts.ssl_options.ca = pem(tls, "ca.pem");
+        opts.ssl_options.requestCert = true;
+      }
     }
     server = new lib.server(opts);
     // The original's constructor turns 0 into 50000; let the OS pick.
@@ -177,10 +189,14 @@ const commands = {
     if (path) return {};
     return { port: original ? server.server.address().port : server.port };
   },
-  async connect({ port, path, tls, flagless }) {
+  async connect({ port, path, tls, flagless, clientCert }) {
     const opts = path ? { path } : { address: "127.0.0.1", port };
     if (tls) {
       opts.ssl_options = { ca: pem(tls, "ca.pem"), servername: "localhost" };
+      if (clientCert) {
+        opts.ssl_options.cert = pem(tls, "client.pem");
+        opts.ssl_options.key = pem(tls, "client.key");
+      }
       if (!flagless) opts.ssl = true;
     }
     client = new lib.client(opts);
