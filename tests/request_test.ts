@@ -16,7 +16,7 @@ import {
 import { once, pair, waitFor } from "./helpers/util.ts";
 import { rawClient, RawServer } from "./helpers/wire_peer.ts";
 import { Channel } from "../src/channel.ts";
-import { AsyncQueue } from "../src/transport/async_queue.ts";
+import { AsyncQueue } from "../src/async_queue.ts";
 import type { Conn } from "../src/transport/types.ts";
 
 class Widget {

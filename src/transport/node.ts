@@ -20,14 +20,16 @@
 
 import { Buffer } from "node:buffer";
 import { connect, listen } from "./node_sockets.ts";
-import type { Conn, Transport } from "./types.ts";
+import { listenReclaiming } from "./unix_path.ts";
+import type { Conn, Listener, ListenOptions, Transport } from "./types.ts";
 
 export type { NodeConn } from "./node_sockets.ts";
 
 /** The Node transport. */
 export const transport: Transport = {
   connect: (options): Promise<Conn> => connect(options),
-  listen,
+  listen: (options: ListenOptions): Promise<Listener> =>
+    listenReclaiming(listen, connect, options),
   userBytes: (bytes: Uint8Array): Uint8Array =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
 };

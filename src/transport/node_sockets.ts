@@ -9,8 +9,9 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { setImmediate } from "node:timers";
+import { AsyncQueue } from "../async_queue.ts";
 import { SockhopError } from "../errors.ts";
-import { AsyncQueue } from "./async_queue.ts";
+import { noop } from "../util.ts";
 import type {
   Addr,
   Conn,
@@ -29,8 +30,6 @@ export interface NodeConn extends Conn {
 /** How long a TLS client may take to finish its handshake, by default. */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
-const noop = () => {};
-
 function tcpAddr(address: string | undefined, port: number | undefined): Addr {
   return { transport: "tcp", hostname: address ?? "", port: port ?? 0 };
 }
@@ -48,85 +47,48 @@ const READ_HIGH_WATER = 1024 * 1024;
  * Incoming chunks, ending on end-of-stream, reset or destroy, and throwing
  * only for a TLS failure (a peer's alert, e.g. a refused client
  * certificate), which is news to the owner; a reset is just the end. Fed
- * by `data` events into a small queue; the socket is paused while more
- * than {@linkcode READ_HIGH_WATER} bytes wait, so a slow consumer still
- * pushes back on the peer. The socket's own async iterator did the same
- * job with a `readable`/`read()` round and stream bookkeeping per chunk;
- * replacing it cut the Node build's CPU per remote-callback round trip.
+ * by `data` events into a queue; the socket is paused while more than
+ * {@linkcode READ_HIGH_WATER} bytes wait, so a slow consumer still pushes
+ * back on the peer. The socket's own async iterator does the same job with
+ * a `readable`/`read()` round and stream bookkeeping per chunk, which cost
+ * CPU per message.
  */
 function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-      const queue: Uint8Array[] = [];
-      let queued = 0;
       let done = false;
-      let failure: Error | null = null;
-      let waiter: {
-        resolve: (r: IteratorResult<Uint8Array>) => void;
-        reject: (e: Error) => void;
-      } | null = null;
-      const finished = (): Promise<IteratorResult<Uint8Array>> => {
-        const e = failure;
-        failure = null; // thrown once, then plain end-of-stream
-        return e
-          ? Promise.reject(e)
-          : Promise.resolve({ value: undefined, done: true });
-      };
-      const onData = (chunk: Uint8Array) => {
-        if (waiter) {
-          const wake = waiter;
-          waiter = null;
-          wake.resolve({ value: chunk, done: false });
-          return;
-        }
-        queue.push(chunk);
-        queued += chunk.length;
-        if (queued > READ_HIGH_WATER) socket.pause();
-      };
+      let failure: Error | undefined;
+      const onData = (chunk: Uint8Array) => queue.push(chunk);
       const onError = (e: unknown) => {
-        if (failure === null && !done && isTlsFailure(e)) failure = e;
+        if (failure === undefined && isTlsFailure(e)) failure = e;
       };
       const onEnd = () => {
         if (done) return;
         done = true;
         socket.off("data", onData);
         socket.off("error", onError);
-        if (waiter) {
-          const wake = waiter;
-          waiter = null;
-          finished().then(wake.resolve, wake.reject);
-        }
+        queue.end(failure);
       };
+      const queue: AsyncQueue<Uint8Array> = new AsyncQueue<Uint8Array>({
+        size: (chunk) => chunk.length,
+        highWater: READ_HIGH_WATER,
+        onHigh: () => socket.pause(),
+        onLow: () => socket.resume(),
+        // Leaving the loop early ends the connection, as leaving a Node
+        // stream's own iterator does.
+        onReturn: () => {
+          failure = undefined;
+          onEnd();
+          queue.drain();
+          socket.destroy();
+        },
+      });
       socket.on("data", onData);
-      socket.on("error", onError);
+      socket.on("error", onError); // always before "close"
       socket.once("end", onEnd);
       socket.once("close", onEnd);
       if (socket.destroyed) onEnd();
-      return {
-        next(): Promise<IteratorResult<Uint8Array>> {
-          if (queue.length > 0) {
-            const value = queue.shift()!;
-            queued -= value.length;
-            if (queued <= READ_HIGH_WATER && socket.isPaused()) {
-              socket.resume();
-            }
-            return Promise.resolve({ value, done: false });
-          }
-          if (done) return finished();
-          return new Promise((resolve, reject) => {
-            waiter = { resolve, reject };
-          });
-        },
-        return(): Promise<IteratorResult<Uint8Array>> {
-          // Leaving the loop early ends the connection, as leaving a Node
-          // stream's own iterator does.
-          onEnd();
-          failure = null;
-          queue.length = 0;
-          socket.destroy();
-          return Promise.resolve({ value: undefined, done: true });
-        },
-      };
+      return queue[Symbol.asyncIterator]();
     },
   };
 }
