@@ -49,7 +49,7 @@ export type SockhopClientEvents = {
   /** An automatic reconnection succeeded (after its `connect`). */
   reconnect: [sock: Conn];
   /** An automatic reconnection attempt failed. */
-  connect_error: [error: Error];
+  connect_error: [error: SockhopEventError];
   /** A value arrived; `meta.callback` is set when an answer is wanted. */
   receive: [data: Payload, meta: ReceiveMeta];
   /** A request arrived; answer through `res`. */

@@ -24,6 +24,7 @@ import {
   isDeno,
   once,
   pair,
+  sleep,
   tempDir,
   waitFor,
 } from "./helpers/util.ts";
@@ -560,6 +561,7 @@ describe("TLS between two peers of this project", () => {
     /** A server that asks for client certificates from the test CA. */
     const mtlsServer = (
       ssl_options: SockhopServerOptions["ssl_options"] = {},
+      more: SockhopServerOptions = {},
     ) =>
       new SockhopServer(serverTls({
         ssl_options: {
@@ -569,6 +571,7 @@ describe("TLS between two peers of this project", () => {
           requestCert: true,
           ...ssl_options,
         },
+        ...more,
       }));
 
     const withCert = (port: number, cert: string, key: string) =>
@@ -653,6 +656,39 @@ describe("TLS between two peers of this project", () => {
         assert.equal(connects, 0);
         assert.equal(client.connected, false);
       } finally {
+        await client.disconnect();
+        await server.close();
+      }
+    });
+
+    it("without error listeners, a refusal throws nowhere", async () => {
+      const server = mtlsServer({}, { tls_handshake_timeout: 200 });
+      await server.listen();
+      const client = new SockhopClient(clientTls(server.port));
+      const raw = netConnect({ host: "127.0.0.1", port: server.port });
+      raw.on("error", () => {});
+      raw.resume();
+      // Node's runner fails a test on an uncaught error by itself; Deno's
+      // is told through the global error event.
+      const uncaught: unknown[] = [];
+      const onUncaught = (ev: Event) => {
+        ev.preventDefault();
+        uncaught.push((ev as ErrorEvent).error);
+      };
+      if (isDeno) globalThis.addEventListener("error", onUncaught);
+      try {
+        // Refused after the handshake (an alert the client reads), and a
+        // stalled handshake closed by the server: neither side listens.
+        const gone = once(client, "disconnect", 10_000);
+        await client.connect().then(() => gone, () => {});
+        await once(raw, "close", 10_000);
+        await sleep(50); // a throw from a microtask would have come by now
+        assert.equal(client.connected, false);
+        assert.equal(server.sockets.length, 0);
+        assert.deepEqual(uncaught, []);
+      } finally {
+        if (isDeno) globalThis.removeEventListener("error", onUncaught);
+        raw.destroy();
         await client.disconnect();
         await server.close();
       }

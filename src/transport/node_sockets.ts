@@ -283,7 +283,10 @@ export function listen(options: ListenOptions): Promise<Listener> {
       ...t,
       handshakeTimeout: timeout,
     } as tls.TlsOptions);
+    /** Where each client came from, for error messages after it left. */
+    const origins = new WeakMap<net.Socket, string>();
     secure.on("connection", (raw: net.Socket) => {
+      origins.set(raw, `${raw.remoteAddress}:${raw.remotePort}`);
       handshaking.add(raw);
       raw.on("error", noop);
       raw.once("close", () => handshaking.delete(raw));
@@ -299,7 +302,10 @@ export function listen(options: ListenOptions): Promise<Listener> {
       hand(socket, peerCertificateOf(socket));
     });
     secure.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
-      const who = path ?? `${socket.remoteAddress}:${socket.remotePort}`;
+      const raw = (socket as unknown as { _parent?: unknown })._parent;
+      const who = path ??
+        (raw instanceof net.Socket ? origins.get(raw) : undefined) ??
+        "a client";
       // Node only reports a stalled handshake and leaves the socket open.
       socket.destroy();
       if (!closed) {
