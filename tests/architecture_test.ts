@@ -7,24 +7,9 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** The repository root: the nearest folder up with deno.json and src/. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 10; i++) {
-    if (
-      existsSync(join(dir, "deno.json")) &&
-      existsSync(join(dir, "src", "channel.ts"))
-    ) {
-      return dir;
-    }
-    dir = dirname(dir);
-  }
-  throw new Error("repository root not found above the test file");
-}
+import { repoRoot } from "./helpers/util.ts";
 
 const root = repoRoot();
 const src = join(root, "src");

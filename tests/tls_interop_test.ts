@@ -9,7 +9,7 @@
  * runtimes, both ways round: a client certificate from the server's CA is
  * accepted and its subject reaches the server's session; a client without
  * one is refused, with a code on both sides. Certificates are made at
- * test time (tests/helpers/certs.ts); peers are scripts/peers/peer.mjs.
+ * test time (tests/helpers/certs.ts); peers are tests/fixtures/peer.mjs.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
