@@ -66,6 +66,17 @@ describe("TLS interop", () => {
   }
 });
 
+/** What a client refused for sending no certificate is told (TLS 1.3). */
+const ALERT_CODE = "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED";
+
+/**
+ * ALERT_LOST: Deno 2.9's `node:tls` server sometimes closes a refused
+ * connection without sending its alert when the client is OpenSSL's
+ * (Node's): about 7 times in 40 here, seen on the wire as no alert record
+ * before the FIN. Deno's own client gets the alert every time (40 in 40),
+ * and so does any client of a Node server. Only for a Deno server with a
+ * Node client, then, may the client see a plain `disconnect`.
+ */
 describe(`Mutual TLS between ${here} and ${there}`, () => {
   let certs: TestCerts;
   before(() => {
@@ -125,16 +136,19 @@ describe(`Mutual TLS between ${here} and ${there}`, () => {
         tls: certs.dir,
       }, 15000).then(() => null, (e) => e.code as string);
       if (refused !== null) {
-        assert.equal(refused, "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED");
+        assert.equal(refused, ALERT_CODE);
       } else {
-        const error = await bare.event("error", 15000);
-        assert.equal(error.code, "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED");
         await bare.event("disconnect", 15000);
         const order = bare.events.map((e) => e.ev);
-        assert.ok(
-          order.indexOf("error:taken") < order.indexOf("disconnect:taken"),
-          `peer events: ${order.join(", ")}`,
-        );
+        const error = bare.events.find((e) => e.ev === "error");
+        // See ALERT_LOST: a Deno server's alert may not reach a Node client.
+        if (error || !isDeno) {
+          assert.equal(error?.code, ALERT_CODE, `peer events: ${order}`);
+          assert.ok(
+            order.indexOf("error") < order.indexOf("disconnect:taken"),
+            `peer events: ${order.join(", ")}`,
+          );
+        }
       }
       await waitFor(() => serverErrors.length > 0, 15000, "server error");
       assert.deepEqual(serverErrors, [
@@ -181,11 +195,14 @@ describe(`Mutual TLS between ${here} and ${there}`, () => {
         (e) => e.code as string,
       );
       if (rejected !== null) {
-        assert.equal(rejected, "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED");
+        assert.equal(rejected, ALERT_CODE);
       } else {
         await waitFor(() => seen.includes("disconnect"), 15000, "disconnect");
-        assert.equal(seen[0], "error", `events: ${seen.join(", ")}`);
-        assert.equal(code, "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED");
+        // See ALERT_LOST: a Deno server's alert may not reach a Node client.
+        if (seen[0] === "error" || isDeno) {
+          assert.equal(seen[0], "error", `events: ${seen.join(", ")}`);
+          assert.equal(code, ALERT_CODE);
+        }
       }
       const error = await peer.event("error", 15000);
       assert.equal(error.code, "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE");
