@@ -55,8 +55,9 @@ export type SockhopClientEvents = {
   /** A request arrived; answer through `res`. */
   request: [req: SockhopRequest, res: SockhopResponseWriteableStream];
   /**
-   * Bad input from the peer, a TLS failure (e.g. the server refused this
-   * client's certificate), or a listener that threw.
+   * Bad input from the peer, a server that stopped reading
+   * (`ERR_WRITE_TIMEOUT`, then the drop), a TLS failure (e.g. the server
+   * refused this client's certificate), or a listener that threw.
    */
   error: [error: SockhopEventError];
 } & {
@@ -87,8 +88,10 @@ export type SockhopServerEvents = {
     meta: ServerRequestMeta,
   ];
   /**
-   * Bad input from a client, a TLS handshake refused or stalled (`sock`
-   * and `session` null), or a listener that threw.
+   * Bad input from a client, a client dropped as a slow consumer
+   * (`ERR_WRITE_TIMEOUT`), a connection refused over `max_connections`
+   * (`ERR_MAX_CONNECTIONS`, with a null session), a TLS handshake refused
+   * or stalled (`sock` and `session` null), or a listener that threw.
    */
   error: [
     error: SockhopEventError,
