@@ -66,8 +66,11 @@ describe("TLS interop", () => {
   }
 });
 
-/** What a client refused for sending no certificate is told (TLS 1.3). */
-const ALERT_CODE = "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED";
+/**
+ * What a client refused for sending no certificate is told (TLS 1.3): Node's
+ * and Deno's code, or Bun's (BoringSSL's) name for the same alert.
+ */
+const ALERT_CODE = /^ERR_SSL_TLSV13?_ALERT_CERTIFICATE_REQUIRED$/;
 
 /**
  * ALERT_LOST: Deno 2.9's `node:tls` server sometimes closes a refused
@@ -136,14 +139,14 @@ describe(`Mutual TLS between ${here} and ${there}`, () => {
         tls: certs.dir,
       }, 15000).then(() => null, (e) => e.code as string);
       if (refused !== null) {
-        assert.equal(refused, ALERT_CODE);
+        assert.match(refused, ALERT_CODE);
       } else {
         await bare.event("disconnect", 15000);
         const order = bare.events.map((e) => e.ev);
         const error = bare.events.find((e) => e.ev === "error");
         // See ALERT_LOST: a Deno server's alert may not reach a Node client.
         if (error || !isDeno) {
-          assert.equal(error?.code, ALERT_CODE, `peer events: ${order}`);
+          assert.match(error?.code ?? "", ALERT_CODE, `peer events: ${order}`);
           assert.ok(
             order.indexOf("error") < order.indexOf("disconnect:taken"),
             `peer events: ${order.join(", ")}`,
@@ -195,13 +198,13 @@ describe(`Mutual TLS between ${here} and ${there}`, () => {
         (e) => e.code as string,
       );
       if (rejected !== null) {
-        assert.equal(rejected, ALERT_CODE);
+        assert.match(rejected, ALERT_CODE);
       } else {
         await waitFor(() => seen.includes("disconnect"), 15000, "disconnect");
         // See ALERT_LOST: a Deno server's alert may not reach a Node client.
         if (seen[0] === "error" || isDeno) {
           assert.equal(seen[0], "error", `events: ${seen.join(", ")}`);
-          assert.equal(code, ALERT_CODE);
+          assert.match(code ?? "", ALERT_CODE);
         }
       }
       const error = await peer.event("error", 15000);
