@@ -7,6 +7,7 @@
  */
 
 import { SockhopError } from "../errors.ts";
+import { acceptLoop } from "./accept_loop.ts";
 import { AsyncQueue } from "./async_queue.ts";
 import type {
   Addr,
@@ -203,47 +204,35 @@ async function connect(options: ConnectOptions): Promise<Conn> {
 const HANDSHAKE_TIMEOUT = 10_000;
 
 /**
- * Accepts in the background. TLS connections are handed out only once their
- * handshake succeeds, and each handshake runs on its own so that one slow or
- * plaintext client cannot stall the others.
+ * Takes one accepted connection. TLS connections are handed out only once
+ * their handshake succeeds, and each handshake runs on its own so that one
+ * slow or plaintext client cannot stall the others.
  */
-async function acceptLoop(
-  listener: Deno.Listener,
+function handOut(
+  conn: Deno.Conn,
   tls: boolean,
   queue: AsyncQueue<Conn>,
   isClosed: () => boolean,
-): Promise<void> {
-  while (!isClosed()) {
-    let conn: Deno.Conn;
-    try {
-      conn = await listener.accept();
-    } catch {
-      if (isClosed()) break;
-      // A transient failure (e.g. out of file descriptors): pause, not spin.
-      await new Promise((r) => setTimeout(r, 50));
-      continue;
-    }
-    if (!tls) {
-      queue.push(wrapConn(conn));
-      continue;
-    }
-    const pending = conn as Deno.TlsConn;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    Promise.race([
-      pending.handshake(),
-      new Promise((_, reject) => {
-        timer = setTimeout(reject, HANDSHAKE_TIMEOUT);
-      }),
-    ]).then(
-      () => isClosed() ? pending.close() : queue.push(wrapConn(pending)),
-      () => {
-        try {
-          pending.close();
-        } catch { /* already closed */ }
-      },
-    ).finally(() => clearTimeout(timer));
+): void {
+  if (!tls) {
+    queue.push(wrapConn(conn));
+    return;
   }
-  queue.end();
+  const pending = conn as Deno.TlsConn;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  Promise.race([
+    pending.handshake(),
+    new Promise((_, reject) => {
+      timer = setTimeout(reject, HANDSHAKE_TIMEOUT);
+    }),
+  ]).then(
+    () => isClosed() ? pending.close() : queue.push(wrapConn(pending)),
+    () => {
+      try {
+        pending.close();
+      } catch { /* already closed */ }
+    },
+  ).finally(() => clearTimeout(timer));
 }
 
 function listen(options: ListenOptions): Promise<Listener> {
@@ -284,7 +273,13 @@ function listen(options: ListenOptions): Promise<Listener> {
   }
   let closed = false;
   const queue = new AsyncQueue<Conn>();
-  acceptLoop(listener, !!options.tls, queue, () => closed);
+  const isClosed = () => closed;
+  const tls = !!options.tls;
+  acceptLoop({
+    accept: () => listener.accept(),
+    handle: (conn) => handOut(conn, tls, queue, isClosed),
+    isClosed,
+  }).finally(() => queue.end());
   return Promise.resolve({
     addr: toAddr(listener.addr),
     connections: queue,
