@@ -26,6 +26,13 @@ export interface ObjectBufferOptions {
   max_message_bytes?: number;
 }
 
+/**
+ * Pieces of pending text this long are kept as they are: a string's own
+ * overhead (some 30 bytes) is under 1% of them, and joining them again and
+ * again would copy a large frame many times.
+ */
+const SETTLED_PIECE = 4096;
+
 /** Default frame-size limit: far above ordinary large messages. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
@@ -56,9 +63,11 @@ export function terminatorPair(t: Terminator | undefined): [string, string] {
  * frames. Bad input is reported through the `error` event (as the original
  * library did), never thrown.
  *
- * Each incoming byte is decoded once and scanned once: a frame that arrives
- * in many chunks is kept as a list of pieces and joined a single time, so
- * the cost grows linearly with the message size.
+ * Each incoming byte is decoded once and scanned once. A frame that arrives
+ * in many chunks is kept as a short list of pieces: small pieces are joined
+ * as they come (each joined piece at least half the size of the one before
+ * it), so a frame cut into tiny chunks holds about one byte of memory per
+ * character pending, not one string per chunk.
  *
  * @example
  * ```ts
@@ -242,13 +251,36 @@ export class ObjectBuffer extends EventEmitter {
       this.#parts = [this.#tail()];
       return;
     }
-    this.#parts.push(text);
+    this.#push(text);
     this.#pendingLength += text.length;
     if (this.#pendingLength > this.#max) {
       this.#tooLarge();
       this.#skipping = true;
       this.#parts = [this.#tail()];
       this.#pendingLength = 0;
+    }
+  }
+
+  /**
+   * Adds a piece, joining it with the small pieces before it while they are
+   * not more than twice its size: the small pieces then at least double in
+   * size from last to first, so there are few of them, and each character is
+   * copied only a few times before its piece is settled.
+   */
+  #push(text: string): void {
+    const parts = this.#parts;
+    parts.push(text);
+    let n = parts.length;
+    while (n >= 2) {
+      const below = parts[n - 2];
+      const top = parts[n - 1];
+      if (below.length >= SETTLED_PIECE || below.length > 2 * top.length) {
+        break;
+      }
+      // join(), unlike `+`, makes one flat string, not a pair of references.
+      parts[n - 2] = [below, top].join("");
+      parts.pop();
+      n--;
     }
   }
 
