@@ -103,7 +103,7 @@ const rows: string[] = [];
 for (const [label, cmd, args] of servers) {
   console.error(`${label}: ${count} idle connections ...`);
   const server = new Child(cmd, [...args, String(count)]);
-  const { port, rss: before } = await server.next();
+  const { port, rss: before, heap: heapBefore } = await server.next();
   const clients = new Child("node", [
     "scripts/bench/idle_clients.mjs",
     String(port),
@@ -113,15 +113,16 @@ for (const [label, cmd, args] of servers) {
   await server.next(); // every envelope received
   await new Promise((r) => setTimeout(r, 1000)); // let reads settle
   await server.ask();
-  const { rss: after } = await server.next();
+  const { rss: after, heap: heapAfter } = await server.next();
   await clients.end();
   await server.end();
   const kib = (after - before) / count / 1024;
+  const heapKib = (heapAfter - heapBefore) / count / 1024;
   const mib = (v: number) => (v / 1024 / 1024).toFixed(1);
   rows.push(
     `| ${label} | ${mib(before)} MiB | ${mib(after)} MiB | ${
       kib.toFixed(1)
-    } KiB |`,
+    } KiB | ${heapKib.toFixed(1)} KiB |`,
   );
 }
 
@@ -130,7 +131,7 @@ console.log(
     "each sent one small envelope:\n",
 );
 console.log(
-  "| server | RSS listening | RSS with the connections | per connection |",
+  "| server | RSS listening | RSS with the connections | RSS per connection | of which JS heap |",
 );
-console.log("| --- | ---: | ---: | ---: |");
+console.log("| --- | ---: | ---: | ---: | ---: |");
 for (const row of rows) console.log(row);

@@ -31,6 +31,9 @@ for (let i = 0; i < SCRATCH_COUNT; i++) {
   scratchFree.push(new Uint8Array(SCRATCH_BYTES));
 }
 
+/** Shared by every queue (it keeps no state). */
+const encoder = new TextEncoder();
+
 /** Default for `max_pending_bytes`: what may wait unwritten per connection. */
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
@@ -57,7 +60,6 @@ export function quiet<T>(p: Promise<T>): Promise<T> {
 export class WriteQueue {
   readonly #conn: Conn;
   readonly #limit: number;
-  readonly #encoder = new TextEncoder();
   readonly #batches: Batch[] = [];
   #pending = 0;
   #flushing = false;
@@ -137,10 +139,10 @@ export class WriteQueue {
         : undefined;
       try {
         if (scratch !== undefined) {
-          const { written } = this.#encoder.encodeInto(text, scratch);
+          const { written } = encoder.encodeInto(text, scratch);
           await this.#conn.write(scratch.subarray(0, written));
         } else {
-          await this.#conn.write(this.#encoder.encode(text));
+          await this.#conn.write(encoder.encode(text));
         }
       } catch {
         this.fail(

@@ -1,8 +1,8 @@
 // A server for the idle-connections benchmark (scripts/bench_idle.ts).
 //   deno run -A --v8-flags=--expose-gc scripts/bench/idle_server.mjs source
 //   node --expose-gc scripts/bench/idle_server.mjs npm|original
-// Prints one JSON line when listening ({ port, rss }), one when it has
-// received `count` messages ({ received }), and one ({ rss }) for every
+// Prints one JSON line when listening ({ port, rss, heap }), one when it has
+// received `count` messages ({ received }), and one ({ rss, heap }) for every
 // line read on stdin; exits when stdin ends.
 import { createRequire } from "node:module";
 import process from "node:process";
@@ -23,10 +23,11 @@ if (which === "source") {
   throw new Error(`unknown library "${which}"`);
 }
 
-/** RSS in bytes, after a full collection when the runtime allows it. */
-function rss() {
+/** RSS and JS heap in bytes, after a full collection where allowed. */
+function memory() {
   globalThis.gc?.();
-  return process.memoryUsage().rss;
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heap: heapUsed };
 }
 
 const port = await freePort();
@@ -37,8 +38,8 @@ server.on("receive", () => {
 });
 server.on("error", () => {});
 await server.listen();
-console.log(JSON.stringify({ port, rss: rss() }));
+console.log(JSON.stringify({ port, ...memory() }));
 
 const lines = createInterface({ input: process.stdin });
-lines.on("line", () => console.log(JSON.stringify({ rss: rss() })));
+lines.on("line", () => console.log(JSON.stringify(memory())));
 lines.on("close", () => process.exit(0));

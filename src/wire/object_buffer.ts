@@ -26,6 +26,30 @@ export interface ObjectBufferOptions {
   max_message_bytes?: number;
 }
 
+/** Shared by every buffer: each decode is of whole characters. */
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const encoder = new TextEncoder();
+
+/**
+ * How many bytes at the end of `bytes` begin a UTF-8 character that is not
+ * complete (0 to 3). Bytes that cannot begin a valid character are counted
+ * too when they could: decoding them together with the next chunk gives the
+ * same replacement characters as decoding them now.
+ */
+function partialCharacter(bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n === 0 || bytes[n - 1] < 0x80) return 0; // ASCII: the common case
+  for (let k = 1; k <= 3 && k <= n; k++) {
+    const b = bytes[n - k];
+    if (b < 0x80) return 0; // what follows it are stray continuation bytes
+    if (b >= 0xc0) {
+      const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return k < length ? k : 0;
+    }
+  }
+  return 0; // three continuation bytes: a complete or broken character
+}
+
 /**
  * Pieces of pending text this long are kept as they are: a string's own
  * overhead (some 30 bytes) is under 1% of them, and joining them again and
@@ -85,8 +109,8 @@ export class ObjectBuffer extends EventEmitter {
   readonly #tx: string;
   readonly #allowNonObjects: boolean;
   readonly #max: number;
-  readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  readonly #encoder = new TextEncoder();
+  /** The first bytes of a character the last chunk ended inside of. */
+  #carry: Uint8Array | null = null;
   /** Text of the frame being received, in pieces. */
   #parts: string[] = [];
   #pendingLength = 0;
@@ -121,7 +145,7 @@ export class ObjectBuffer extends EventEmitter {
       );
       return [];
     }
-    let text = this.#decoder.decode(chunk, { stream: true });
+    let text = this.#decode(chunk);
     const out: unknown[] = [];
     const rx = this.#rx;
 
@@ -168,7 +192,7 @@ export class ObjectBuffer extends EventEmitter {
   obj2buf(obj: unknown): Uint8Array | undefined {
     const text = this.obj2str(obj);
     if (text === undefined) return undefined;
-    return transport.userBytes(this.#encoder.encode(text));
+    return transport.userBytes(encoder.encode(text));
   }
 
   /**
@@ -210,7 +234,27 @@ export class ObjectBuffer extends EventEmitter {
     this.#parts = [];
     this.#pendingLength = 0;
     this.#skipping = false;
-    this.#decoder.decode(); // flush the decoder's partial character
+    this.#carry = null; // a partial character
+  }
+
+  /**
+   * Decodes a chunk, keeping back the bytes of a character cut at its end
+   * for the next chunk: the same text as a streaming decoder, without one
+   * decoder (and its native state) per connection.
+   */
+  #decode(chunk: Uint8Array): string {
+    let bytes = chunk;
+    if (this.#carry !== null) {
+      bytes = new Uint8Array(this.#carry.length + chunk.length);
+      bytes.set(this.#carry);
+      bytes.set(chunk, this.#carry.length);
+      this.#carry = null;
+    }
+    const cut = partialCharacter(bytes);
+    if (cut === 0) return decoder.decode(bytes);
+    // A copy: the chunk may be a view of a buffer that will be reused.
+    this.#carry = bytes.slice(bytes.length - cut);
+    return decoder.decode(bytes.subarray(0, bytes.length - cut));
   }
 
   #frame(text: string, out: unknown[]): void {
