@@ -13,7 +13,7 @@ import process from "node:process";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { SockhopServer } from "../mod.ts";
-import { rawConnect } from "./helpers/raw_peer.ts";
+import { rawConnect } from "./helpers/raw.ts";
 import { waitFor } from "./helpers/util.ts";
 
 v8.setFlagsFromString("--expose-gc");

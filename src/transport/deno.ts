@@ -7,8 +7,9 @@
  */
 
 import { SockhopError } from "../errors.ts";
+import { AsyncQueue } from "../async_queue.ts";
 import { acceptLoop } from "./accept_loop.ts";
-import { AsyncQueue } from "./async_queue.ts";
+import { listenReclaiming } from "./unix_path.ts";
 import type {
   Addr,
   Conn,
@@ -344,6 +345,7 @@ function listen(options: ListenOptions): Promise<Listener> {
 /** The Deno transport. */
 export const transport: Transport = {
   connect,
-  listen,
+  listen: (options: ListenOptions): Promise<Listener> =>
+    listenReclaiming(listen, connect, options),
   userBytes: (bytes: Uint8Array): Uint8Array => bytes,
 };
