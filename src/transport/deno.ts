@@ -20,6 +20,20 @@ import type {
   Transport,
 } from "./types.ts";
 
+/**
+ * How long a connection whose reads keep filling the buffer may go on
+ * before it lets the event loop turn. Such reads complete without
+ * returning to the event loop, so a peer that streams as fast as it can
+ * would otherwise starve timers and every other connection.
+ */
+const SLICE_MS = 4;
+
+/**
+ * Resolves from a timer. `setImmediate` and `queueMicrotask` do not let
+ * Deno notice other sockets' readiness; a timer does.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /** The read buffer of a quiet connection. */
 const READ_MIN = 512;
 /** The largest read buffer, for a peer that streams. */
@@ -65,7 +79,9 @@ function toAddr(addr: Deno.Addr): Addr {
  * traffic: an idle connection waits with a small one (most of a server's
  * connections are idle, and a pending read holds its buffer), a read that
  * fills it makes the next one four times larger, up to `READ_MAX`, and a
- * short read (the peer is not streaming) goes back to `READ_MIN`. A
+ * short read (the peer is not streaming) goes back to `READ_MIN`. A run
+ * of reads that fill the buffer yields to the event loop every `SLICE_MS`.
+ * A
  * chunk is a view of the buffer, valid until the next is asked for (see
  * `Conn.readable`): the channel decodes it at once.
  */
@@ -73,6 +89,8 @@ class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
   readonly #conn: Deno.Conn;
   #buf = new Uint8Array(READ_MIN);
   #done = false;
+  /** When the current run of reads that filled the buffer began; -1: none. */
+  #busySince = -1;
 
   constructor(conn: Deno.Conn) {
     this.#conn = conn;
@@ -84,6 +102,12 @@ class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
 
   async next(): Promise<IteratorResult<Uint8Array>> {
     if (this.#done) return { value: undefined, done: true };
+    if (
+      this.#busySince >= 0 && performance.now() - this.#busySince >= SLICE_MS
+    ) {
+      await nextTurn();
+      this.#busySince = -1;
+    }
     const buf = this.#buf;
     let n: number | null;
     try {
@@ -92,6 +116,9 @@ class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
       n = null; // reset, closed locally, TLS failure: the stream is over
     }
     if (n === null) return this.return();
+    // A full buffer means more is waiting: the next read will not wait.
+    if (n < buf.length) this.#busySince = -1;
+    else if (this.#busySince < 0) this.#busySince = performance.now();
     if (n === buf.length) {
       if (buf.length < READ_MAX) this.#buf = new Uint8Array(buf.length * 4);
     } else if (n < READ_MIN && buf.length > READ_MIN) {
