@@ -21,12 +21,18 @@ import type {
 } from "./types.ts";
 
 /**
- * How long a connection whose reads keep filling the buffer may go on
- * before it lets the event loop turn. Such reads complete without
- * returning to the event loop, so a peer that streams as fast as it can
- * would otherwise starve timers and every other connection.
+ * How long a connection whose reads keep finding plenty of data waiting
+ * may go on before it lets the event loop turn. Such reads complete
+ * without returning to the event loop, so a peer that streams as fast as
+ * it can would otherwise starve timers and every other connection.
  */
 const SLICE_MS = 4;
+
+/** A read this large (or filling the buffer) comes from a streaming peer. */
+const STREAMING_READ = 16 * 1024;
+
+/** A read that took this long waited for data: the peer is not ahead. */
+const WAITED_MS = 1;
 
 /**
  * Resolves from a timer. `setImmediate` and `queueMicrotask` do not let
@@ -80,16 +86,15 @@ function toAddr(addr: Deno.Addr): Addr {
  * connections are idle, and a pending read holds its buffer), a read that
  * fills it makes the next one four times larger, up to `READ_MAX`, and a
  * short read (the peer is not streaming) goes back to `READ_MIN`. A run
- * of reads that fill the buffer yields to the event loop every `SLICE_MS`.
- * A
- * chunk is a view of the buffer, valid until the next is asked for (see
- * `Conn.readable`): the channel decodes it at once.
+ * of reads that find plenty waiting yields to the event loop every
+ * `SLICE_MS`. A chunk is a view of the buffer, valid until the next is
+ * asked for (see `Conn.readable`): the channel decodes it at once.
  */
 class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
   readonly #conn: Deno.Conn;
   #buf = new Uint8Array(READ_MIN);
   #done = false;
-  /** When the current run of reads that filled the buffer began; -1: none. */
+  /** When the current run of streaming reads began; -1: none. */
   #busySince = -1;
 
   constructor(conn: Deno.Conn) {
@@ -109,6 +114,7 @@ class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
       this.#busySince = -1;
     }
     const buf = this.#buf;
+    const asked = performance.now();
     let n: number | null;
     try {
       n = await this.#conn.read(buf);
@@ -116,9 +122,12 @@ class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
       n = null; // reset, closed locally, TLS failure: the stream is over
     }
     if (n === null) return this.return();
-    // A full buffer means more is waiting: the next read will not wait.
-    if (n < buf.length) this.#busySince = -1;
-    else if (this.#busySince < 0) this.#busySince = performance.now();
+    // A large read that did not wait means the peer streams faster than we
+    // read: the next read will not wait either.
+    const streaming = (n === buf.length || n >= STREAMING_READ) &&
+      performance.now() - asked < WAITED_MS;
+    if (!streaming) this.#busySince = -1;
+    else if (this.#busySince < 0) this.#busySince = asked;
     if (n === buf.length) {
       if (buf.length < READ_MAX) this.#buf = new Uint8Array(buf.length * 4);
     } else if (n < READ_MIN && buf.length > READ_MIN) {
