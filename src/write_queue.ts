@@ -37,6 +37,19 @@ const encoder = new TextEncoder();
 /** Default for `max_pending_bytes`: what may wait unwritten per connection. */
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Default for `write_timeout`, in ms: how long queued bytes may make no
+ * progress before the peer counts as a slow consumer and is dropped.
+ */
+export const DEFAULT_WRITE_TIMEOUT = 30000;
+
+/**
+ * Larger writes go to the connection in slices of this many bytes, so that
+ * a peer reading a huge message slowly but steadily shows progress: a
+ * write resolves only once all its bytes are taken.
+ */
+const WRITE_SLICE = 256 * 1024;
+
 interface Batch {
   parts: string[];
   chars: number;
@@ -55,22 +68,33 @@ export class WriteQueue {
   #flushing = false;
   #error: SockhopError | null = null;
 
-  readonly #onBroken: () => void;
+  readonly #onBroken: (error: SockhopError) => void;
+  readonly #timeout: number;
+  /** The stall check: armed while bytes wait, re-armed lazily. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the waiting bytes last made progress (or began to wait). */
+  #progressAt = 0;
 
   /**
    * @param conn where bytes go
    * @param limit characters that may wait before sends are refused
-   * @param onBroken called once when a write fails: the connection is dead
-   *   and its owner should close it now, not when reading notices
+   * @param onBroken called once when a write fails or stalls: the
+   *   connection is dead (`ERR_SOCKET_DESTROYED`) or a slow consumer
+   *   (`ERR_WRITE_TIMEOUT`), and its owner should close it now, not when
+   *   reading notices
+   * @param timeout ms that waiting bytes may make no progress before the
+   *   queue fails with `ERR_WRITE_TIMEOUT` (0: never)
    */
   constructor(
     conn: Conn,
     limit: number = DEFAULT_MAX_PENDING_BYTES,
-    onBroken: () => void = () => conn.close(),
+    onBroken: (error: SockhopError) => void = () => conn.close(),
+    timeout = 0,
   ) {
     this.#conn = conn;
     this.#limit = limit;
     this.#onBroken = onBroken;
+    this.#timeout = timeout > 0 ? timeout : 0;
   }
 
   /** Characters queued and not yet written. */
@@ -104,6 +128,12 @@ export class WriteQueue {
     this.#pending += text.length;
     if (!this.#flushing) {
       this.#flushing = true;
+      if (this.#timeout > 0) {
+        this.#progressAt = Date.now();
+        // Left armed when the queue drains: it disarms itself on firing,
+        // so a busy connection costs one timer per timeout, not per write.
+        this.#timer ??= setTimeout(() => this.#check(), this.#timeout);
+      }
       queueMicrotask(() => this.#flush());
     }
     return batch.promise;
@@ -114,6 +144,45 @@ export class WriteQueue {
     if (!this.#error) this.#error = error;
     for (const batch of this.#batches.splice(0)) batch.reject(error);
     this.#pending = 0;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * The stall check fired: fail if nothing moved for the whole timeout.
+   * A first verdict is confirmed one turn later, so that writes which
+   * completed while the event loop was busy elsewhere are counted first.
+   */
+  #check(confirming = false): void {
+    this.#timer = undefined;
+    if (this.#error || this.#batches.length === 0) return; // drained
+    const still = Date.now() - this.#progressAt;
+    if (still < this.#timeout) {
+      this.#timer = setTimeout(() => this.#check(), this.#timeout - still);
+      return;
+    }
+    if (!confirming) {
+      this.#timer = setTimeout(() => this.#check(true), 0);
+      return;
+    }
+    const error = new SockhopError(
+      `Write timeout: ${this.#pending} bytes made no progress for ${this.#timeout} ms (write_timeout); the peer is not reading`,
+      "ERR_WRITE_TIMEOUT",
+    );
+    this.fail(error);
+    this.#onBroken(error);
+  }
+
+  /** Writes bytes, in slices when large, noting each slice's progress. */
+  async #write(bytes: Uint8Array): Promise<void> {
+    if (bytes.length <= WRITE_SLICE) {
+      await this.#conn.write(bytes);
+      return;
+    }
+    for (let at = 0; at < bytes.length && !this.#error; at += WRITE_SLICE) {
+      await this.#conn.write(bytes.subarray(at, at + WRITE_SLICE));
+      this.#progressAt = Date.now();
+    }
   }
 
   async #flush(): Promise<void> {
@@ -132,21 +201,22 @@ export class WriteQueue {
           const { written } = encoder.encodeInto(text, scratch);
           await this.#conn.write(scratch.subarray(0, written));
         } else {
-          await this.#conn.write(encoder.encode(text));
+          await this.#write(encoder.encode(text));
         }
       } catch {
-        this.fail(
-          new SockhopError(
-            "Unable to send() - socket has been destroyed",
-            "ERR_SOCKET_DESTROYED",
-          ),
+        if (this.#error) break; // failed meanwhile (closed, timed out)
+        const error = new SockhopError(
+          "Unable to send() - socket has been destroyed",
+          "ERR_SOCKET_DESTROYED",
         );
-        this.#onBroken();
+        this.fail(error);
+        this.#onBroken(error);
         break;
       } finally {
         if (scratch !== undefined) scratchFree.push(scratch);
       }
       if (this.#batches[0] !== batch) break; // failed meanwhile
+      if (this.#timeout > 0) this.#progressAt = Date.now();
       this.#batches.shift();
       this.#pending -= batch.chars;
       batch.resolve();
