@@ -10,14 +10,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type net from "node:net";
 import process from "node:process";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { SockhopServer } from "../mod.ts";
 import { rawConnect } from "./helpers/raw.ts";
+import { collector } from "./helpers/gc.ts";
 import { waitFor } from "./helpers/util.ts";
 
-v8.setFlagsFromString("--expose-gc");
-const gc: () => void = vm.runInNewContext("gc");
+const gc = collector();
 
 function used(): number {
   gc();

@@ -8,12 +8,11 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createRequire } from "node:module";
 import process from "node:process";
-import v8 from "node:v8";
-import vm from "node:vm";
 import fc from "fast-check";
 import { ObjectBuffer, type Terminator } from "../mod.ts";
 import type { SockhopError } from "../mod.ts";
 import { cut } from "./helpers/fuzz.ts";
+import { collector } from "./helpers/gc.ts";
 
 /** The original library's ObjectBuffer, as the reference implementation. */
 // deno-lint-ignore no-explicit-any
@@ -319,12 +318,6 @@ describe("ObjectBuffer max_message_bytes", () => {
     assert.equal(errors.length, 1);
   });
 });
-
-/** A garbage collector to call, in Deno and Node alike. */
-function collector(): () => void {
-  v8.setFlagsFromString("--expose-gc");
-  return vm.runInNewContext("gc");
-}
 
 describe("ObjectBuffer memory for a frame pending in pieces", () => {
   const gc = collector();
