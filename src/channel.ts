@@ -5,6 +5,7 @@
  * @module
  */
 
+import { abortedError, onAbort } from "./abort.ts";
 import { SockhopError } from "./errors.ts";
 import {
   SockhopRequest,
@@ -12,6 +13,7 @@ import {
   SockhopResponseReadableStream,
   SockhopResponseWriteableStream,
 } from "./response_stream.ts";
+import type { ReadPause } from "./read_pause.ts";
 import { TimedMap } from "./timed_map.ts";
 import type { Conn } from "./transport/types.ts";
 import type {
@@ -55,6 +57,8 @@ export interface ChannelHooks {
   error(err: Error, fromPeer?: boolean): void;
   /** The connection is gone; called once. */
   closed(): void;
+  /** While paused, the channel stops reading (see `messages()`). */
+  readPause?: ReadPause;
 }
 
 const destroyed = (): SockhopError =>
@@ -86,6 +90,7 @@ export class Channel {
   readonly #callbacks: TimedMap<string, RemoteCallback>;
   readonly #streams: TimedMap<string, SockhopResponseReadableStream>;
   #closed = false;
+  #wakeOnClose: (() => void) | null = null;
   #done: Promise<void> | null = null;
   /** The idle check (with `idle_timeout`): one per channel, re-armed lazily. */
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -165,6 +170,7 @@ export class Channel {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wakeOnClose?.();
     clearTimeout(this.#idleTimer);
     this.#writer.fail(destroyed());
     this.conn.close();
@@ -216,13 +222,31 @@ export class Channel {
       );
     }
     if (this.#closed) return quiet(Promise.reject(destroyed()));
+    const { signal } = config;
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
     const id = crypto.randomUUID();
     const errorCb = config.error_cb ?? noop;
-    this.#callbacks.set(id, callback, (reason) => {
+    let answer = callback;
+    let forget = noop;
+    if (signal) {
+      forget = onAbort(signal, () => {
+        forget();
+        if (this.#callbacks.extract(id)) errorCb("aborted");
+      });
+      answer = (data, meta) => {
+        forget();
+        callback(data, meta);
+      };
+    }
+    this.#callbacks.set(id, answer, (reason) => {
+      forget();
       if (reason !== "deleted") errorCb(reason);
     }, config.timeout);
     const sent = this.#write({ type: typeName(o), data: payload(o), id });
-    sent.catch(() => this.#callbacks.extract(id));
+    sent.catch(() => {
+      forget();
+      this.#callbacks.extract(id);
+    });
     return sent;
   }
 
@@ -239,7 +263,7 @@ export class Channel {
    */
   async request(
     o: unknown,
-    { timeout }: RequestOptions = {},
+    { timeout, signal }: RequestOptions = {},
   ): Promise<SockhopResponseReadableStream> {
     if (this.#opts.peer_type !== "Sockhop") {
       throw new SockhopError(
@@ -253,6 +277,7 @@ export class Channel {
         "ERR_BAD_DATA",
       );
     }
+    if (signal?.aborted) throw abortedError(signal);
     const bad = unsendable(o);
     if (bad) throw bad;
     const req = SockhopRequest.from_data(o);
@@ -276,13 +301,22 @@ export class Channel {
         );
       }
     }, timeout);
-    stream.once("end", () => this.#streams.extract(req.uuid));
+    const forget = signal
+      ? onAbort(signal, () => {
+        if (this.#streams.extract(req.uuid)) stream.end(abortedError(signal));
+      })
+      : noop;
+    stream.once("end", () => {
+      forget();
+      this.#streams.extract(req.uuid);
+    });
     // The answer may be read before the write resolves (Node's TLS does
     // this): keep it for the caller, who can listen only once we return.
     stream._hold();
     try {
       await this.#write({ type: "SockhopRequest", data: req });
     } catch (e) {
+      forget();
       this.#streams.extract(req.uuid);
       throw e;
     } finally {
@@ -331,6 +365,14 @@ export class Channel {
     return this.#writer.push(text);
   }
 
+  /** Waits until reading may go on, or the channel is closed. */
+  #resumed(pause: ReadPause): Promise<void> {
+    return new Promise<void>((wake) => {
+      this.#wakeOnClose = wake;
+      pause.wait().then(wake);
+    }).finally(() => (this.#wakeOnClose = null));
+  }
+
   async #readLoop(): Promise<void> {
     try {
       const idle = (this.#opts.idle_timeout ?? 0) > 0;
@@ -342,6 +384,10 @@ export class Channel {
           this.#dispatch(frame);
         }
         if (this.#closed) break;
+        if (this.#hooks.readPause?.paused) {
+          await this.#resumed(this.#hooks.readPause);
+          if (this.#closed) break;
+        }
       }
     } catch (e) {
       this.#hooks.error(e as Error, true);

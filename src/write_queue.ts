@@ -31,6 +31,9 @@ for (let i = 0; i < SCRATCH_COUNT; i++) {
   scratchFree.push(new Uint8Array(SCRATCH_BYTES));
 }
 
+/** Shared by every queue (it keeps no state). */
+const encoder = new TextEncoder();
+
 /** Default for `max_pending_bytes`: what may wait unwritten per connection. */
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
@@ -60,7 +63,6 @@ interface Batch {
 export class WriteQueue {
   readonly #conn: Conn;
   readonly #limit: number;
-  readonly #encoder = new TextEncoder();
   readonly #batches: Batch[] = [];
   #pending = 0;
   #flushing = false;
@@ -196,10 +198,10 @@ export class WriteQueue {
         : undefined;
       try {
         if (scratch !== undefined) {
-          const { written } = this.#encoder.encodeInto(text, scratch);
+          const { written } = encoder.encodeInto(text, scratch);
           await this.#conn.write(scratch.subarray(0, written));
         } else {
-          await this.#write(this.#encoder.encode(text));
+          await this.#write(encoder.encode(text));
         }
       } catch {
         if (this.#error) break; // failed meanwhile (closed, timed out)

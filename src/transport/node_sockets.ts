@@ -40,6 +40,19 @@ function isTlsFailure(e: unknown): e is Error {
   return typeof code === "string" && /^ERR_(SSL|TLS)_/.test(code);
 }
 
+/**
+ * A chunk this large (Node reads 64 KiB at most, TLS records are up to
+ * 16 KiB) means a peer that is streaming.
+ */
+const STREAMING_CHUNK = 16 * 1024;
+
+/**
+ * How long a socket whose chunks keep coming large may go on before
+ * it is paused until the check phase, so that one peer streaming as fast as
+ * it can does not keep the others waiting.
+ */
+const SLICE_MS = 4;
+
 /** Bytes that may wait unread before the socket is paused. */
 const READ_HIGH_WATER = 1024 * 1024;
 
@@ -47,20 +60,50 @@ const READ_HIGH_WATER = 1024 * 1024;
  * Incoming chunks, ending on end-of-stream, reset or destroy, and throwing
  * only for a TLS failure (a peer's alert, e.g. a refused client
  * certificate), which is news to the owner; a reset is just the end. Fed
- * by `data` events into a queue; the socket is paused while more than
- * {@linkcode READ_HIGH_WATER} bytes wait, so a slow consumer still pushes
- * back on the peer. The socket's own async iterator does the same job with
- * a `readable`/`read()` round and stream bookkeeping per chunk, which cost
- * CPU per message.
+ * by `data` events into a queue; the socket is paused while
+ * more than {@linkcode READ_HIGH_WATER} bytes wait, so a slow consumer
+ * still pushes back on the peer. The socket's own async iterator does the
+ * same job with a `readable`/`read()` round and stream bookkeeping per
+ * chunk, which cost CPU per message.
  */
 function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
       let done = false;
+      /** Paused because more than READ_HIGH_WATER waits unread. */
+      let full = false;
+      /** Paused to let the event loop turn (see SLICE_MS). */
+      let yielding = false;
+      /** When the current run of large chunks began; -1: none. */
+      let busySince = -1;
+      /** A TLS failure to end the stream with. */
       let failure: Error | undefined;
-      const onData = (chunk: Uint8Array) => queue.push(chunk);
       const onError = (e: unknown) => {
         if (failure === undefined && isTlsFailure(e)) failure = e;
+      };
+      const resume = () => {
+        if (!full && !yielding && !done) socket.resume();
+      };
+      const endYield = () => {
+        yielding = false;
+        resume();
+      };
+      const onData = (chunk: Uint8Array) => {
+        queue.push(chunk);
+        // Node reads on from a socket with more waiting, up to 32 chunks,
+        // before it serves any other socket.
+        if (chunk.length < STREAMING_CHUNK) {
+          busySince = -1;
+          return;
+        }
+        const now = performance.now();
+        if (busySince < 0) busySince = now;
+        else if (now - busySince >= SLICE_MS && !yielding) {
+          busySince = -1;
+          yielding = true;
+          socket.pause();
+          setImmediate(endYield);
+        }
       };
       const onEnd = () => {
         if (done) return;
@@ -72,8 +115,14 @@ function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
       const queue: AsyncQueue<Uint8Array> = new AsyncQueue<Uint8Array>({
         size: (chunk) => chunk.length,
         highWater: READ_HIGH_WATER,
-        onHigh: () => socket.pause(),
-        onLow: () => socket.resume(),
+        onHigh: () => {
+          full = true;
+          socket.pause();
+        },
+        onLow: () => {
+          full = false;
+          resume();
+        },
         // Leaving the loop early ends the connection, as leaving a Node
         // stream's own iterator does.
         onReturn: () => {
