@@ -113,6 +113,7 @@ export type {
   ServerReceiveMeta,
   ServerRequestMeta,
   SockhopClientEvents,
+  SockhopEventError,
   SockhopServerEvents,
 } from "./src/events.ts";
 export {
@@ -124,6 +125,7 @@ export type {
   Conn,
   Listener,
   NetAddr,
+  PeerCertificate,
   TlsOptions,
   UnixAddr,
 } from "./src/transport/types.ts";

@@ -162,6 +162,13 @@ const EXAMPLES: Record<string, string[]> = {
   "tls.mjs": ["Object { secret: 'over TLS' }"],
   "json_peer.mjs": [`Object { temp: 21.5 } {'ack':true}`],
   "errors.mjs": ["not connected yet"],
+  "abort.mjs": ["stopped: enough"],
+  "messages.mjs": [
+    "true Object { n: 1 }",
+    "true Object { n: 2 }",
+    "true String done",
+  ],
+  "dispose.mjs": ["{ echo: 'hi' }"],
   "widget.mjs": [
     "server got a Widget: { name: 'sprocket', teeth: 12 }",
     "client got the callback: { thanks: 'for the sprocket' }",

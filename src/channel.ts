@@ -50,8 +50,12 @@ export interface ChannelHooks {
     callback: ReceiveMeta["callback"] | undefined,
   ): void;
   request(req: SockhopRequest, res: SockhopResponseWriteableStream): void;
-  /** A problem caused by the peer or the stream; never fatal by itself. */
-  error(err: Error): void;
+  /**
+   * A problem caused by the peer or the stream; never fatal by itself.
+   * `fromPeer` is set when the stream failed (e.g. the peer's TLS alert):
+   * nothing of the owner's threw it.
+   */
+  error(err: Error, fromPeer?: boolean): void;
   /** The connection is gone; called once. */
   closed(): void;
   /** While paused, the channel stops reading (see `messages()`). */
@@ -87,7 +91,7 @@ export class Channel {
   readonly #callbacks: TimedMap<string, RemoteCallback>;
   readonly #streams: TimedMap<string, SockhopResponseReadableStream>;
   /** Reports a problem to the owner, counting it. */
-  readonly #report: (e: Error) => void;
+  readonly #report: (e: Error, fromPeer?: boolean) => void;
   readonly #errors: Record<string, number> = {};
   #bytesIn = 0;
   #framesIn = 0;
@@ -108,9 +112,9 @@ export class Channel {
     this.conn = conn;
     this.#opts = opts;
     this.#hooks = hooks;
-    this.#report = (e) => {
+    this.#report = (e, fromPeer) => {
       countError(this.#errors, e);
-      hooks.error(e);
+      hooks.error(e, fromPeer);
     };
     const [rx, tx] = terminatorPair(opts.terminator);
     this.#decoder = new FrameDecoder(rx, opts, (e) => {
@@ -413,7 +417,7 @@ export class Channel {
         }
       }
     } catch (e) {
-      this.#report(e as Error);
+      this.#report(e as Error, true);
     } finally {
       this.#shutdown();
     }

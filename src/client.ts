@@ -10,6 +10,7 @@ import {
   emitReceive,
   PingTimer,
   reportError,
+  reportPeerError,
 } from "./endpoint.ts";
 import { abortedError, onAbort } from "./abort.ts";
 import { SockhopError } from "./errors.ts";
@@ -821,7 +822,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
         emitReceive(this, data, meta);
       },
       request: (req, res) => this.emit("request", req, res),
-      error: (e) => this.#report(e),
+      error: (e, fromPeer) => this.#report(e, fromPeer),
       readPause: this.#readPause,
       closed: () => {
         addStats(this.#past, channel.stats());
@@ -858,9 +859,12 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     else this.#report(error as Error);
   }
 
-  /** An `error` event (see `reportError`), counted. */
-  #report(e: Error): void {
+  /**
+   * An `error` event (see reportError; `fromPeer`: see reportPeerError),
+   * counted.
+   */
+  #report(e: Error, fromPeer = false): void {
     countError(this.#errors, e);
-    reportError(this, e);
+    (fromPeer ? reportPeerError : reportError)(this, e);
   }
 }

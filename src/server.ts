@@ -10,6 +10,7 @@ import {
   emitReceive,
   PingTimer,
   reportError,
+  reportPeerError,
 } from "./endpoint.ts";
 import { SockhopError } from "./errors.ts";
 import {
@@ -54,6 +55,13 @@ export interface SockhopServerOptions extends CommonOptions {
    * @default {SockhopSession}
    */
   session_type?: SessionClass;
+  /**
+   * TLS only: how long a client may take to finish its handshake, in ms.
+   * A connection still handshaking then is closed, and an `error` event
+   * with code `ERR_TLS_HANDSHAKE_TIMEOUT` is emitted.
+   * @default {10000}
+   */
+  tls_handshake_timeout?: number;
   /**
    * Most connections served at once, counting those whose session is still
    * starting. One over the limit is closed at once, before a session is
@@ -138,6 +146,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   readonly #requestedPort: number;
   readonly #opts: ChannelOptions;
   readonly #tls: TlsOptions | undefined;
+  readonly #handshakeTimeout: number | undefined;
   readonly #sessionType: SessionClass;
   readonly #maxConnections: number;
   readonly #clients = new Map<Conn, Client>();
@@ -177,6 +186,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     this.port = this.#requestedPort;
     this.#opts = channelOptions(opts);
     this.#tls = tlsOptions(opts);
+    this.#handshakeTimeout = opts.tls_handshake_timeout;
     this.#sessionType = opts.session_type ?? SockhopSession;
     const max = opts.max_connections ?? 0;
     this.#maxConnections = max > 0 ? max : Infinity;
@@ -463,6 +473,9 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
       port: this.#requestedPort,
       path: this.path ?? undefined,
       tls: this.#tls,
+      handshakeTimeout: this.#handshakeTimeout,
+      // A refused or stalled handshake is the peer's doing: never thrown.
+      onRefused: (e: Error) => reportPeerError(this, e, null, null),
     });
   }
 
@@ -497,14 +510,17 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
       },
       request: (req, res) =>
         this.emit("request", req, res, { socket: conn, session }),
-      error: (e) => this.#report(e, conn, session),
+      error: (e, fromPeer) => this.#report(e, conn, session, fromPeer),
       readPause: this.#readPause,
       closed: () => {
         this.#live.delete(channel);
         addStats(this.#past, channel.stats());
         if (!registered) return markGone(); // never connected: no events
         this.#unregister(conn);
-        session.end().catch((e) => this.#report(e, conn, session)).then(
+        // end() may be a plain JavaScript override: not async, or throwing.
+        Promise.resolve().then(() => session.end()).catch((e) =>
+          this.#report(e, conn, session)
+        ).then(
           () => {
             this.emit("disconnect", conn, session);
           },
@@ -554,10 +570,23 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     }
   }
 
-  /** An `error` event for one client (see reportError). */
-  #report(e: Error, sock?: Conn, session?: SockhopSession): void {
+  /**
+   * An `error` event for one client (see reportError; `fromPeer`: see
+   * reportPeerError).
+   */
+  #report(
+    e: Error,
+    sock?: Conn,
+    session?: SockhopSession,
+    fromPeer = false,
+  ): void {
     countError(this.#errors, e);
-    reportError(this, e, sock ?? null, session ?? null);
+    (fromPeer ? reportPeerError : reportError)(
+      this,
+      e,
+      sock ?? null,
+      session ?? null,
+    );
   }
 
   /**

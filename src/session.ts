@@ -6,7 +6,7 @@
 import type { EventEmitter } from "node:events";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
 import type { SockhopStats } from "./stats.ts";
-import type { Conn } from "./transport/types.ts";
+import type { Conn, PeerCertificate } from "./transport/types.ts";
 import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import type { RemoteCallback, RequestOptions, SendOptions } from "./types.ts";
 
@@ -147,11 +147,16 @@ export interface SessionHost extends EventEmitter {
 export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
   readonly #sock: Conn;
   readonly #server: SessionHost;
+  /** Made on first use: most sessions are never asked for theirs. */
+  #id: string | undefined;
+
   /**
    * A random UUID naming this session; find a connected client's session
    * by it with {@linkcode SockhopServer.prototype.get_session}.
    */
-  readonly id: string = crypto.randomUUID();
+  get id(): string {
+    return this.#id ??= crypto.randomUUID();
+  }
 
   /**
    * Made by the server for each accepted connection.
@@ -167,6 +172,15 @@ export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
   /** The session's connection. */
   get sock(): Conn {
     return this.#sock;
+  }
+
+  /**
+   * The certificate the client presented over TLS (the server asks for one
+   * with `ssl_options.requestCert`), e.g. `peer_certificate?.subject.CN`;
+   * null without one.
+   */
+  get peer_certificate(): PeerCertificate | null {
+    return this.#sock.peerCertificate ?? null;
   }
 
   /** The server that owns the session. */

@@ -32,6 +32,9 @@ for (let i = 0; i < SCRATCH_COUNT; i++) {
   scratchFree.push(new Uint8Array(SCRATCH_BYTES));
 }
 
+/** Shared by every queue (it keeps no state). */
+const encoder = new TextEncoder();
+
 /** Default for `max_pending_bytes`: what may wait unwritten per connection. */
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
@@ -61,7 +64,6 @@ interface Batch {
 export class WriteQueue {
   readonly #conn: Conn;
   readonly #limit: number;
-  readonly #encoder = new TextEncoder();
   readonly #batches: Batch[] = [];
   #pending = 0;
   #flushing = false;
@@ -202,10 +204,10 @@ export class WriteQueue {
       let bytes: number;
       try {
         if (scratch !== undefined) {
-          bytes = this.#encoder.encodeInto(text, scratch).written;
+          bytes = encoder.encodeInto(text, scratch).written;
           await this.#conn.write(scratch.subarray(0, bytes));
         } else {
-          const encoded = this.#encoder.encode(text);
+          const encoded = encoder.encode(text);
           bytes = encoded.length;
           await this.#write(encoded);
         }
