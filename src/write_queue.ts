@@ -1,6 +1,7 @@
 /**
- * The write path: frames sent in one turn of the event loop go out in one
- * socket write, in order, with a bound on what may wait.
+ * The write path: a frame sent while nothing is being written goes out at
+ * once; frames sent while a write is in flight wait and go out together in
+ * the next write, in order, with a bound on what may wait.
  * @module
  */
 
@@ -22,7 +23,8 @@ const BATCH_CHARS = 128 * 1024;
  * less allocation per frame for the GC). A buffer is lent for one write and
  * returned once that write settles; when all are lent, or the text may not
  * fit, `encode` is used as before. Shared by all connections, so the memory
- * is fixed: SCRATCH_COUNT × SCRATCH_BYTES.
+ * is fixed: SCRATCH_COUNT × SCRATCH_BYTES. Not used when the connection
+ * takes text itself (`Conn.writeText`).
  */
 const SCRATCH_BYTES = 16 * 1024;
 const SCRATCH_COUNT = 4;
@@ -37,11 +39,12 @@ export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 interface Batch {
   parts: string[];
   chars: number;
-  writing: boolean;
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: Error) => void;
 }
+
+const noop = () => {};
 
 /**
  * Marks a promise's rejection as handled while keeping it observable:
@@ -49,21 +52,33 @@ interface Batch {
  * it, yet `await send()` still sees the error.
  */
 export function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
+  p.catch(noop);
   return p;
 }
 
-/** Ordered, coalescing, bounded writer for one connection. */
+/**
+ * Ordered, coalescing, bounded writer for one connection. At most one write
+ * is in flight. A frame pushed while none is goes straight to the
+ * connection, without waiting for a microtask and without a batch: that is
+ * the whole write path of a request/response round trip. Frames pushed
+ * while one is in flight are joined and written, in order, when it settles.
+ */
 export class WriteQueue {
   readonly #conn: Conn;
   readonly #limit: number;
   readonly #encoder = new TextEncoder();
+  /** Frames waiting for the write in flight to settle, in order. */
   readonly #batches: Batch[] = [];
   #pending = 0;
-  #flushing = false;
+  /** The write in flight: its characters, and how to settle its promise. */
+  #busy = false;
+  #busyChars = 0;
+  #busyResolve: () => void = noop;
+  #busyReject: (e: Error) => void = noop;
   #error: SockhopError | null = null;
-
   readonly #onBroken: () => void;
+  /** Settles the write in flight (bound once: no closure per write). */
+  readonly #settled = (err?: unknown): void => this.#done(err);
 
   /**
    * @param conn where bytes go
@@ -102,64 +117,111 @@ export class WriteQueue {
         ),
       ));
     }
+    this.#pending += text.length;
+    if (!this.#busy) {
+      const p = new Promise<void>((resolve, reject) => {
+        this.#busyResolve = resolve;
+        this.#busyReject = reject;
+      });
+      p.catch(noop);
+      this.#write(text, text.length);
+      return p;
+    }
     let batch = this.#batches[this.#batches.length - 1];
-    if (!batch || batch.writing || batch.chars >= BATCH_CHARS) {
+    if (!batch || batch.chars >= BATCH_CHARS) {
       batch = newBatch();
       this.#batches.push(batch);
     }
     batch.parts.push(text);
     batch.chars += text.length;
-    this.#pending += text.length;
-    if (!this.#flushing) {
-      this.#flushing = true;
-      queueMicrotask(() => this.#flush());
-    }
     return batch.promise;
   }
 
   /** Rejects everything waiting and refuses further sends. */
   fail(error: SockhopError): void {
     if (!this.#error) this.#error = error;
+    if (this.#busy) {
+      this.#busyReject(error);
+      this.#busyResolve = noop;
+      this.#busyReject = noop;
+    }
     for (const batch of this.#batches.splice(0)) batch.reject(error);
     this.#pending = 0;
   }
 
-  async #flush(): Promise<void> {
-    while (this.#batches.length > 0 && !this.#error) {
-      const batch = this.#batches[0];
-      batch.writing = true;
-      const text = batch.parts.length === 1
-        ? batch.parts[0]
-        : batch.parts.join("");
-      // A UTF-16 code unit needs at most 3 UTF-8 bytes.
-      const scratch = text.length * 3 <= SCRATCH_BYTES
-        ? scratchFree.pop()
-        : undefined;
-      try {
-        if (scratch !== undefined) {
-          const { written } = this.#encoder.encodeInto(text, scratch);
-          await this.#conn.write(scratch.subarray(0, written));
-        } else {
-          await this.#conn.write(this.#encoder.encode(text));
-        }
-      } catch {
-        this.fail(
-          new SockhopError(
-            "Unable to send() - socket has been destroyed",
-            "ERR_SOCKET_DESTROYED",
-          ),
-        );
-        this.#onBroken();
-        break;
-      } finally {
-        if (scratch !== undefined) scratchFree.push(scratch);
-      }
-      if (this.#batches[0] !== batch) break; // failed meanwhile
-      this.#batches.shift();
-      this.#pending -= batch.chars;
-      batch.resolve();
+  /** Starts the one write in flight; `#done` follows when it settles. */
+  #write(text: string, chars: number): void {
+    this.#busy = true;
+    this.#busyChars = chars;
+    const conn = this.#conn;
+    if (conn.writeText !== undefined) {
+      conn.writeText(text, this.#settled);
+      return;
     }
-    this.#flushing = false;
+    // A UTF-16 code unit needs at most 3 UTF-8 bytes.
+    const scratch = text.length * 3 <= SCRATCH_BYTES
+      ? scratchFree.pop()
+      : undefined;
+    let written: Promise<void>;
+    try {
+      written = scratch === undefined
+        ? conn.write(this.#encoder.encode(text))
+        : conn.write(
+          scratch.subarray(0, this.#encoder.encodeInto(text, scratch).written),
+        );
+    } catch (e) {
+      written = Promise.reject(e);
+    }
+    if (scratch === undefined) {
+      written.then(() => this.#done(), this.#settled);
+    } else {
+      // The buffer goes back only once the write has settled either way.
+      written.then(
+        () => {
+          scratchFree.push(scratch);
+          this.#done();
+        },
+        (e) => {
+          scratchFree.push(scratch);
+          this.#done(e ?? new Error("write failed"));
+        },
+      );
+    }
+  }
+
+  /** The write in flight settled: resolves it and starts the next one. */
+  #done(err?: unknown): void {
+    if (err !== undefined && err !== null) {
+      if (this.#error) { // failed meanwhile: already rejected
+        this.#busy = false;
+        return;
+      }
+      this.fail(
+        new SockhopError(
+          "Unable to send() - socket has been destroyed",
+          "ERR_SOCKET_DESTROYED",
+        ),
+      );
+      this.#busy = false;
+      this.#onBroken();
+      return;
+    }
+    const resolve = this.#busyResolve;
+    this.#busyResolve = noop;
+    this.#busyReject = noop;
+    if (!this.#error) this.#pending -= this.#busyChars;
+    resolve();
+    const next = this.#error ? undefined : this.#batches.shift();
+    if (next === undefined) {
+      this.#busy = false;
+      return;
+    }
+    this.#busyResolve = next.resolve;
+    this.#busyReject = next.reject;
+    this.#write(
+      next.parts.length === 1 ? next.parts[0] : next.parts.join(""),
+      next.chars,
+    );
   }
 }
 
@@ -172,5 +234,5 @@ function newBatch(): Batch {
       reject = rej;
     }),
   );
-  return { parts: [], chars: 0, writing: false, promise, resolve, reject };
+  return { parts: [], chars: 0, promise, resolve, reject };
 }

@@ -144,6 +144,12 @@ function settle(resolve: () => void): void {
   setImmediate(resolve);
 }
 
+function closedError(): Error {
+  return Object.assign(new Error("This socket has been closed"), {
+    code: "ERR_STREAM_DESTROYED",
+  });
+}
+
 function wrapSocket(socket: net.Socket, unixPath?: string): NodeConn {
   // An error must never go unhandled; readers learn of it by the stream ending.
   socket.on("error", noop);
@@ -159,15 +165,18 @@ function wrapSocket(socket: net.Socket, unixPath?: string): NodeConn {
     write(bytes: Uint8Array): Promise<void> {
       return new Promise((resolve, reject) => {
         if (socket.destroyed || !socket.writable) {
-          reject(
-            Object.assign(new Error("This socket has been closed"), {
-              code: "ERR_STREAM_DESTROYED",
-            }),
-          );
+          reject(closedError());
           return;
         }
         socket.write(bytes, (err) => (err ? reject(err) : settle(resolve)));
       });
+    },
+    writeText(text: string, done: (err?: Error) => void): void {
+      if (socket.destroyed || !socket.writable) {
+        queueMicrotask(() => done(closedError()));
+        return;
+      }
+      socket.write(text, (err) => (err ? done(err) : settle(done)));
     },
     close(): void {
       socket.destroy();

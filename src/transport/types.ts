@@ -115,6 +115,14 @@ export interface Conn {
   readonly readable: AsyncIterable<Uint8Array>;
   /** Writes every byte, resolving once the runtime has accepted them all. */
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: writes text as UTF-8 and calls `done` once, with the error if
+   * the write failed, once the runtime has accepted every byte. A runtime
+   * that encodes natively (Node's `socket.write(string)`) saves the encoding
+   * in JavaScript and a promise per write; without it, text is encoded and
+   * passed to `write`.
+   */
+  writeText?(text: string, done: (err?: Error) => void): void;
   /** Closes both directions now. Safe to call more than once. */
   close(): void;
 }
