@@ -23,6 +23,12 @@ import {
   typeName,
   whyInvalid,
 } from "./wire/envelope.ts";
+import {
+  envelopeText,
+  payloadJSON,
+  requestText,
+  responseText,
+} from "./wire/envelope_text.ts";
 import { ObjectBuffer, type Terminator } from "./wire/object_buffer.ts";
 import { SockhopPing, SockhopPong } from "./wire/ping.ts";
 import { quiet, WriteQueue } from "./write_queue.ts";
@@ -89,6 +95,19 @@ const destroyed = (): SockhopError =>
   );
 
 const noop = () => {};
+
+const unserialisable = (e: unknown): Promise<never> =>
+  Promise.reject(
+    new SockhopError(
+      `Cannot serialise the value: ${(e as Error).message}`,
+      "ERR_BAD_DATA",
+    ),
+  );
+
+const unrepresentable = (): Promise<never> =>
+  Promise.reject(
+    new SockhopError("JSON cannot represent this value", "ERR_BAD_DATA"),
+  );
 
 /** Revives bytes that travelled as Node's Buffer JSON. */
 function revive(type: string, data: unknown): unknown {
@@ -202,7 +221,7 @@ export class Channel {
       );
     }
     if (callback === undefined) {
-      return this.#write({ type: typeName(o), data: payload(o) });
+      return this.#envelope(typeName(o), o);
     }
     if (typeof callback !== "function") {
       return Promise.reject(
@@ -218,13 +237,24 @@ export class Channel {
     this.#callbacks.set(id, callback, (reason) => {
       if (reason !== "deleted") errorCb(reason);
     }, config.timeout);
-    const sent = this.#write({ type: typeName(o), data: payload(o), id });
+    const sent = this.#envelope(typeName(o), o, "id", id);
     sent.catch(() => this.#callbacks.extract(id));
     return sent;
   }
 
   /** Sends an envelope built by the caller (the original's `_send_message`). */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
+    const pkt = message.data;
+    if (
+      message.type === "SockhopResponsePacket" &&
+      pkt instanceof SockhopResponsePacket
+    ) {
+      const data = this.#payload(pkt.data);
+      if (typeof data !== "string") return data;
+      return this.#writer.push(
+        responseText(pkt.uuid, pkt.type, data, pkt.last) + this.#tx,
+      );
+    }
     return this.#write(message);
   }
 
@@ -272,7 +302,11 @@ export class Channel {
     // this): keep it for the caller, who can listen only once we return.
     stream._hold();
     try {
-      await this.#write({ type: "SockhopRequest", data: req });
+      const data = this.#payload(req.data);
+      if (typeof data !== "string") await data;
+      else {await this.#writer.push(
+          requestText(req.uuid, data, req.type) + this.#tx,
+        );}
     } catch (e) {
       this.#streams.extract(req.uuid);
       throw e;
@@ -298,24 +332,42 @@ export class Channel {
     return true;
   }
 
+  /** Sends `{type, data}` (plus an id field), built as text. */
+  #envelope(
+    type: string,
+    data: unknown,
+    key?: "id" | "callback_id",
+    id?: string,
+  ): Promise<void> {
+    const json = this.#payload(data);
+    if (typeof json !== "string") return json;
+    return this.#writer.push(envelopeText(type, json, key, id) + this.#tx);
+  }
+
+  /**
+   * A payload's JSON, or the rejected send when the channel is closed or
+   * JSON cannot represent the payload.
+   */
+  #payload(data: unknown): string | Promise<void> {
+    if (this.#closed) return quiet(Promise.reject(destroyed()));
+    let json: string | undefined;
+    try {
+      json = payloadJSON(data);
+    } catch (e) {
+      return unserialisable(e);
+    }
+    return json === undefined ? unrepresentable() : json;
+  }
+
   #write(message: unknown): Promise<void> {
     if (this.#closed) return quiet(Promise.reject(destroyed()));
-    let json: string;
+    let json: string | undefined;
     try {
       json = JSON.stringify(message);
     } catch (e) {
-      return Promise.reject(
-        new SockhopError(
-          `Cannot serialise the value: ${(e as Error).message}`,
-          "ERR_BAD_DATA",
-        ),
-      );
+      return unserialisable(e);
     }
-    if (json === undefined) {
-      return Promise.reject(
-        new SockhopError("JSON cannot represent this value", "ERR_BAD_DATA"),
-      );
-    }
+    if (json === undefined) return unrepresentable();
     return this.#writer.push(json + this.#tx);
   }
 
@@ -428,11 +480,7 @@ export class Channel {
               new SockhopError("Cannot answer with null", "ERR_BAD_DATA"),
             );
           }
-          return this.#write({
-            type: typeName(reply),
-            data: payload(reply),
-            callback_id: id,
-          });
+          return this.#envelope(typeName(reply), reply, "callback_id", id);
         });
         return;
       }
