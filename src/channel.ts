@@ -19,7 +19,6 @@ import {
   classify,
   type Envelope,
   isBufferJSON,
-  payload,
   typeName,
   whyInvalid,
 } from "./wire/envelope.ts";
@@ -102,6 +101,11 @@ const unserialisable = (e: unknown): Promise<never> =>
       `Cannot serialise the value: ${(e as Error).message}`,
       "ERR_BAD_DATA",
     ),
+  );
+
+const noData = (o: unknown): Promise<never> =>
+  Promise.reject(
+    new SockhopError(`Cannot send ${o}: there is no data`, "ERR_BAD_DATA"),
   );
 
 const unrepresentable = (): Promise<never> =>
@@ -196,33 +200,19 @@ export class Channel {
     callback?: RemoteCallback,
     config: SendOptions = {},
   ): Promise<void> {
-    if (this.#opts.peer_type === "json") {
-      if (callback) {
-        return Promise.reject(
-          new SockhopError(
-            "Unable to use remote callback - peer type must be Sockhop",
-            "ERR_REMOTE_CALLBACK_TYPE",
-          ),
-        );
-      }
-      if (!this.#opts.allow_non_objects && typeof o !== "object") {
-        return Promise.reject(
-          new SockhopError(
-            "obj2buf called with non object type (set allow_non_objects if you want this behavior)",
-            "ERR_OBJECTBUFFER_BAD_OBJECT",
-          ),
-        );
-      }
-      return this.#write(payload(o));
+    if (callback === undefined) {
+      const frame = this.frame(o);
+      return typeof frame === "string" ? this.send_frame(frame) : frame;
     }
-    if (o === null || o === undefined) {
+    if (this.#opts.peer_type === "json") {
       return Promise.reject(
-        new SockhopError(`Cannot send ${o}: there is no data`, "ERR_BAD_DATA"),
+        new SockhopError(
+          "Unable to use remote callback - peer type must be Sockhop",
+          "ERR_REMOTE_CALLBACK_TYPE",
+        ),
       );
     }
-    if (callback === undefined) {
-      return this.#envelope(typeName(o), o);
-    }
+    if (o === null || o === undefined) return noData(o);
     if (typeof callback !== "function") {
       return Promise.reject(
         new SockhopError(
@@ -240,6 +230,48 @@ export class Channel {
     const sent = this.#envelope(typeName(o), o, "id", id);
     sent.catch(() => this.#callbacks.extract(id));
     return sent;
+  }
+
+  /**
+   * The frame text `send(o)` writes (without a callback), or the rejected
+   * send when `o` cannot be sent. Channels with the same options write the
+   * same frame, so `sendall` serialises once for all of them.
+   */
+  frame(o: unknown): string | Promise<never> {
+    let json: string | undefined;
+    if (this.#opts.peer_type === "json") {
+      if (!this.#opts.allow_non_objects && typeof o !== "object") {
+        return Promise.reject(
+          new SockhopError(
+            "obj2buf called with non object type (set allow_non_objects if you want this behavior)",
+            "ERR_OBJECTBUFFER_BAD_OBJECT",
+          ),
+        );
+      }
+      try {
+        json = payloadJSON(o);
+      } catch (e) {
+        return unserialisable(e);
+      }
+      return json === undefined ? unrepresentable() : json + this.#tx;
+    }
+    if (o === null || o === undefined) return noData(o);
+    try {
+      json = payloadJSON(o);
+    } catch (e) {
+      return unserialisable(e);
+    }
+    if (json === undefined) return unrepresentable();
+    return envelopeText(typeName(o), json) + this.#tx;
+  }
+
+  /**
+   * Writes a frame from {@linkcode frame} (of this channel or one with the
+   * same options).
+   */
+  send_frame(frame: string): Promise<void> {
+    if (this.#closed) return quiet(Promise.reject(destroyed()));
+    return this.#writer.push(frame);
   }
 
   /** Sends an envelope built by the caller (the original's `_send_message`). */
