@@ -136,6 +136,10 @@ export class Channel {
   readonly #streams: TimedMap<string, SockhopResponseReadableStream>;
   #closed = false;
   #done: Promise<void> | null = null;
+  /** One function for every stream this channel routes packets to. */
+  readonly #forgetStream = (stream: SockhopResponseReadableStream): void => {
+    this.#streams.extract(stream.uuid);
+  };
 
   /**
    * @param conn the connection
@@ -329,7 +333,7 @@ export class Channel {
         );
       }
     }, timeout);
-    stream.once("end", () => this.#streams.extract(req.uuid));
+    stream._when_ended(this.#forgetStream);
     // The answer may be read before the write resolves (Node's TLS does
     // this): keep it for the caller, who can listen only once we return.
     stream._hold();
