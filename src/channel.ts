@@ -184,7 +184,7 @@ export class Channel {
 
   /** Starts reading; resolves once the connection is gone. */
   start(): Promise<void> {
-    this.#done ??= this.#readLoop();
+    this.#done ??= this.conn.receive ? this.#receive() : this.#readLoop();
     return this.#done;
   }
 
@@ -406,6 +406,30 @@ export class Channel {
     if (json === undefined) return unrepresentable();
     return this.#writer.push(json + this.#tx);
   }
+
+  /** Reading when the connection pushes chunks (see `Conn.receive`). */
+  #receive(): Promise<void> {
+    return new Promise((resolve) => {
+      this.conn.receive!(this.#onChunk, () => {
+        this.#shutdown();
+        resolve();
+      });
+    });
+  }
+
+  readonly #onChunk = (chunk: Uint8Array): void => {
+    if (this.#closed) return;
+    try {
+      const frames = this.#buffer.buf2obj(chunk);
+      for (const frame of frames) {
+        if (this.#closed) break;
+        this.#dispatch(frame);
+      }
+    } catch (e) {
+      this.#hooks.error(e as Error);
+      this.close();
+    }
+  };
 
   async #readLoop(): Promise<void> {
     try {

@@ -162,6 +162,19 @@ function wrapSocket(socket: net.Socket, unixPath?: string): NodeConn {
     localAddr: unix ?? tcpAddr(socket.localAddress, socket.localPort),
     remoteAddr: unix ?? tcpAddr(socket.remoteAddress, socket.remotePort),
     readable: readChunks(socket),
+    receive(onChunk: (chunk: Uint8Array) => void, onEnd: () => void): void {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        socket.off("data", onChunk);
+        onEnd();
+      };
+      socket.on("data", onChunk);
+      socket.once("end", finish);
+      socket.once("close", finish);
+      if (socket.destroyed) finish();
+    },
     write(bytes: Uint8Array): Promise<void> {
       return new Promise((resolve, reject) => {
         if (socket.destroyed || !socket.writable) {

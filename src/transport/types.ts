@@ -113,6 +113,14 @@ export interface Conn {
    * the owner only needs to know the stream is over).
    */
   readonly readable: AsyncIterable<Uint8Array>;
+  /**
+   * Optional, instead of `readable`: calls `onChunk` with each incoming
+   * chunk, in order (valid only during the call), and `onEnd` once when the
+   * stream is over, as `readable` would end. Call at most once, and never
+   * together with reading `readable`. A runtime whose sockets push data
+   * (Node's `data` events) saves a promise and a result object per chunk.
+   */
+  receive?(onChunk: (chunk: Uint8Array) => void, onEnd: () => void): void;
   /** Writes every byte, resolving once the runtime has accepted them all. */
   write(bytes: Uint8Array): Promise<void>;
   /**
