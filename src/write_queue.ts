@@ -73,6 +73,8 @@ export class WriteQueue {
   /** The write in flight: its characters, and how to settle its promise. */
   #busy = false;
   #busyChars = 0;
+  /** The shared buffer lent to the write in flight, if any. */
+  #busyScratch: Uint8Array | undefined;
   #busyResolve: () => void = noop;
   #busyReject: (e: Error) => void = noop;
   #error: SockhopError | null = null;
@@ -162,6 +164,7 @@ export class WriteQueue {
     const scratch = text.length * 3 <= SCRATCH_BYTES
       ? scratchFree.pop()
       : undefined;
+    this.#busyScratch = scratch;
     let written: Promise<void>;
     try {
       written = scratch === undefined
@@ -172,20 +175,24 @@ export class WriteQueue {
     } catch (e) {
       written = Promise.reject(e);
     }
-    if (scratch === undefined) {
-      written.then(() => this.#done(), this.#settled);
-    } else {
-      // The buffer goes back only once the write has settled either way.
-      written.then(
-        () => {
-          scratchFree.push(scratch);
-          this.#done();
-        },
-        (e) => {
-          scratchFree.push(scratch);
-          this.#done(e ?? new Error("write failed"));
-        },
-      );
+    written.then(this.#wrote, this.#writeFailed);
+  }
+
+  /** A `write` settled; its lent buffer goes back either way. */
+  readonly #wrote = (): void => {
+    this.#returnScratch();
+    this.#done();
+  };
+  readonly #writeFailed = (e: unknown): void => {
+    this.#returnScratch();
+    this.#done(e ?? new Error("write failed"));
+  };
+
+  #returnScratch(): void {
+    const scratch = this.#busyScratch;
+    if (scratch !== undefined) {
+      this.#busyScratch = undefined;
+      scratchFree.push(scratch);
     }
   }
 
