@@ -168,8 +168,11 @@ export class Channel {
       opts.max_pending_bytes,
       () => this.close(),
     );
-    this.#callbacks = new TimedMap({ timeout: opts.response_timeout });
-    this.#streams = new TimedMap({ timeout: opts.response_timeout });
+    // The connection keeps the process alive while answers are awaited (and
+    // both maps are stopped when it closes), so their timers need not.
+    const maps = { timeout: opts.response_timeout, keep_alive: false };
+    this.#callbacks = new TimedMap(maps);
+    this.#streams = new TimedMap(maps);
   }
 
   /** Whether the connection is gone. */
