@@ -57,39 +57,40 @@
  */
 
 export { SockhopClient, type SockhopClientOptions } from "./src/client.ts";
+export { SockhopServer, type SockhopServerOptions } from "./src/server.ts";
 export {
-  type ServerReceiveMeta,
-  SockhopServer,
-  type SockhopServerOptions,
-} from "./src/server.ts";
-export { type SessionClass, SockhopSession } from "./src/session.ts";
+  type SessionClass,
+  type SessionHost,
+  SockhopSession,
+} from "./src/session.ts";
 export { SockhopError, type SockhopErrorCode } from "./src/errors.ts";
 export type { CommonOptions } from "./src/options.ts";
 export type {
+  Payload,
   ReceiveMeta,
   RemoteCallback,
   RequestOptions,
   SendOptions,
-} from "./src/channel.ts";
+} from "./src/types.ts";
 export {
   type ResponsePayload,
   type ResponseSender,
   SockhopRequest,
   SockhopResponsePacket,
   SockhopResponseReadableStream,
+  type SockhopResponseStreamEvents,
   SockhopResponseWriteableStream,
-} from "./src/request.ts";
+} from "./src/response_stream.ts";
 export {
   TimedMap,
   type TimedMapCallback,
   type TimedMapReason,
 } from "./src/timed_map.ts";
+export { ObjectBuffer, type ObjectBufferOptions } from "./src/object_buffer.ts";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
-  ObjectBuffer,
-  type ObjectBufferOptions,
   type Terminator,
-} from "./src/wire/object_buffer.ts";
+} from "./src/wire/framing.ts";
 export { SockhopPing, SockhopPong } from "./src/wire/ping.ts";
 export {
   type EventListener,
@@ -97,10 +98,9 @@ export {
   TypedEmitter,
 } from "./src/typed_emitter.ts";
 export type {
-  Payload,
+  ServerReceiveMeta,
   ServerRequestMeta,
   SockhopClientEvents,
-  SockhopResponseStreamEvents,
   SockhopServerEvents,
 } from "./src/events.ts";
 export { DEFAULT_MAX_PENDING_BYTES } from "./src/write_queue.ts";

@@ -7,9 +7,8 @@
  * Steps, each printed as PASS, FAIL or SKIP (when a step it needs failed):
  * build (if needed), `npm pack` of npm/, publint and attw on that tarball,
  * an offline install of the tarball into a scratch Node project in a temp
- * folder, the drop-in shape there (`require` and `import` of the package:
- * named exports, the original's `server`/`client`/`session`/`error`
- * aliases, Buffers for bytes), the CommonJS and ES module examples of
+ * folder, the drop-in shape there (`require` and `import` of the package,
+ * as tests/helpers/drop_in.ts defines it), the CommonJS and ES module examples of
  * `scripts/npm_examples/` (each must exit 0 by itself), and a TypeScript
  * consumer in both module formats. Exits 1 if any step failed; the temp
  * folder is removed in every case.
@@ -30,11 +29,11 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dropInScript, PACKAGE } from "../tests/helpers/drop_in.ts";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const npmDir = join(root, "npm");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
-const PACKAGE = "@sockhop/sockhop";
 
 /** What a step reports: `ok`, plus text worth showing. */
 interface Outcome {
@@ -116,48 +115,6 @@ function buildIsStale(): boolean {
   const built = statSync(marker).mtimeMs;
   return inputs.some((p) => newest(join(root, p)) > built);
 }
-
-// The drop-in shape, checked in the scratch project. The same assertions
-// run after `require` and after `import`.
-const shapeCheck = `
-  const assert = require("node:assert/strict");
-  const { Buffer } = require("node:buffer");
-  const named = ["SockhopServer", "SockhopClient", "SockhopSession",
-    "SockhopError", "ObjectBuffer", "TimedMap", "SockhopRequest",
-    "SockhopResponsePacket", "SockhopResponseReadableStream",
-    "SockhopResponseWriteableStream", "SockhopPing", "SockhopPong"];
-  for (const name of named) {
-    assert.equal(typeof m[name], "function", name + " is not exported");
-  }
-  assert.equal(m.server, m.SockhopServer, "server alias");
-  assert.equal(m.client, m.SockhopClient, "client alias");
-  assert.equal(m.session, m.SockhopSession, "session alias");
-  assert.equal(m.error, m.SockhopError, "error alias");
-  assert.ok(new m.error("x", "ERR_X") instanceof Error);
-  const frame = new m.ObjectBuffer().obj2buf({ hello: "world" });
-  assert.ok(Buffer.isBuffer(frame), "obj2buf must give a Buffer in Node");
-  const server = new m.server({ port: 0 });
-  server.on("receive", (data, meta) => {
-    assert.equal(meta.type, "Buffer");
-    assert.ok(Buffer.isBuffer(data), "received bytes must be a Buffer");
-    assert.deepEqual([...data], [1, 2, 3]);
-    client.disconnect().then(() => server.close()).then(() =>
-      console.log("shape ok:", named.length, "classes, 4 aliases, Buffers")
-    );
-  });
-  let client;
-  server.listen().then(() => {
-    client = new m.client({ port: server.port });
-    return client.connect();
-  }).then(() => client.send(new Uint8Array([1, 2, 3])));
-`;
-
-const shapeCjs = `const m = require("${PACKAGE}");\n{${shapeCheck}}\n`;
-const shapeMjs = `import { createRequire } from "node:module";
-import * as m from "${PACKAGE}";
-const require = createRequire(import.meta.url);
-{${shapeCheck}}
-`;
 
 // A TypeScript consumer in each module format (types resolved through
 // `exports`: types/ for import, script/ for require).
@@ -285,7 +242,7 @@ const steps: Step[] = [
     name: "drop-in shape (require)",
     needs: ["install the tarball offline"],
     fn: async () => {
-      writeFileSync(join(project, "shape.cjs"), shapeCjs);
+      writeFileSync(join(project, "shape.cjs"), dropInScript("commonjs"));
       return fromRun(
         await run("node", ["shape.cjs"], { cwd: project, timeoutMs: 15_000 }),
         "shape.cjs",
@@ -297,7 +254,7 @@ const steps: Step[] = [
     name: "drop-in shape (import)",
     needs: ["install the tarball offline"],
     fn: async () => {
-      writeFileSync(join(project, "shape.mjs"), shapeMjs);
+      writeFileSync(join(project, "shape.mjs"), dropInScript("module"));
       return fromRun(
         await run("node", ["shape.mjs"], { cwd: project, timeoutMs: 15_000 }),
         "shape.mjs",

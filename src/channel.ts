@@ -11,14 +11,20 @@ import {
   SockhopResponsePacket,
   SockhopResponseReadableStream,
   SockhopResponseWriteableStream,
-} from "./request.ts";
-import { TimedMap, type TimedMapReason } from "./timed_map.ts";
-import { transport } from "./transport/runtime.ts";
+} from "./response_stream.ts";
+import { TimedMap } from "./timed_map.ts";
 import type { Conn } from "./transport/types.ts";
+import type {
+  ChannelOptions,
+  ReceiveMeta,
+  RemoteCallback,
+  RequestOptions,
+  SendOptions,
+} from "./types.ts";
 import {
   classify,
   type Envelope,
-  isBufferJSON,
+  revive,
   typeName,
   whyInvalid,
 } from "./wire/envelope.ts";
@@ -28,46 +34,10 @@ import {
   requestText,
   responseText,
 } from "./wire/envelope_text.ts";
-import { ObjectBuffer, type Terminator } from "./wire/object_buffer.ts";
+import { FrameDecoder, frameText, terminatorPair } from "./wire/framing.ts";
 import { SockhopPing, SockhopPong } from "./wire/ping.ts";
-import { quiet, WriteQueue } from "./write_queue.ts";
-
-/** Options a channel takes from its client or server. */
-export interface ChannelOptions {
-  peer_type: "Sockhop" | "json";
-  terminator: Terminator;
-  allow_non_objects: boolean;
-  max_message_bytes?: number;
-  max_pending_bytes?: number;
-  /** Default lifetime of response streams and remote callbacks (ms). */
-  response_timeout: number;
-}
-
-/** Metadata of a received value. */
-export interface ReceiveMeta {
-  /** The value's type label. */
-  type: string;
-  /** Present when the sender wants an answer: call it with the reply. */
-  callback?: (reply?: unknown) => Promise<void>;
-}
-
-/** Called with a remote callback's answer. */
-// deno-lint-ignore no-explicit-any
-export type RemoteCallback = (data: any, meta: { type: string }) => void;
-
-/** Options of a send that asks for a remote callback. */
-export interface SendOptions {
-  /** Told why the callback was dropped unanswered ("timed-out", "stopped"). */
-  error_cb?: (reason: TimedMapReason) => void;
-  /** How long to wait for the answer, in ms (default `response_timeout`). */
-  timeout?: number;
-}
-
-/** Options of a request. */
-export interface RequestOptions {
-  /** How long the response stream may stay open, in ms. */
-  timeout?: number;
-}
+import { noop, quiet } from "./util.ts";
+import { WriteQueue } from "./write_queue.ts";
 
 /** What the owner hears from its channel. */
 export interface ChannelHooks {
@@ -93,8 +63,6 @@ const destroyed = (): SockhopError =>
     "ERR_SOCKET_DESTROYED",
   );
 
-const noop = () => {};
-
 const unserialisable = (e: unknown): Promise<never> =>
   Promise.reject(
     new SockhopError(
@@ -113,25 +81,26 @@ const unrepresentable = (): Promise<never> =>
     new SockhopError("JSON cannot represent this value", "ERR_BAD_DATA"),
   );
 
-/** Revives bytes that travelled as Node's Buffer JSON. */
-function revive(type: string, data: unknown): unknown {
-  if (type === "Buffer" && isBufferJSON(data)) {
-    return transport.userBytes(Uint8Array.from(data.data));
-  }
-  return data;
-}
+/** How many of the latest pings a channel remembers. */
+const PINGS_KEPT = 4;
+/**
+ * With more pings than this kept and none answered (the new one and the
+ * ones before it), the peer counts as dead.
+ */
+const UNANSWERED_LIMIT = 3;
 
 /** The per-connection engine. */
 export class Channel {
   /** The underlying connection. */
   readonly conn: Conn;
-  /** Pings sent and not yet forgotten (the last four). */
+  /** Pings sent and not yet forgotten (the last {@linkcode PINGS_KEPT}). */
   pings: SockhopPing[] = [];
   readonly #opts: ChannelOptions;
   readonly #hooks: ChannelHooks;
-  readonly #buffer: ObjectBuffer;
+  readonly #decoder: FrameDecoder;
   readonly #writer: WriteQueue;
   readonly #tx: string;
+  readonly #userBytes: (bytes: Uint8Array) => Uint8Array;
   readonly #callbacks: TimedMap<string, RemoteCallback>;
   readonly #streams: TimedMap<string, SockhopResponseReadableStream>;
   #closed = false;
@@ -150,17 +119,14 @@ export class Channel {
     this.conn = conn;
     this.#opts = opts;
     this.#hooks = hooks;
-    this.#buffer = new ObjectBuffer({
-      terminator: opts.terminator,
-      allow_non_objects: opts.allow_non_objects,
-      max_message_bytes: opts.max_message_bytes,
-    });
-    this.#buffer.on("error", (e: SockhopError) => {
+    const [rx, tx] = terminatorPair(opts.terminator);
+    this.#decoder = new FrameDecoder(rx, opts, (e) => {
       hooks.error(e);
       // An oversized frame is an attack or a bug: stop reading this peer.
       if (e.code === "ERR_MESSAGE_TOO_LARGE") this.close();
     });
-    this.#tx = this.#buffer.tx_terminator;
+    this.#tx = tx;
+    this.#userBytes = opts.user_bytes ?? ((bytes) => bytes);
     // A failed write closes the channel at once, so `closed` (and a
     // client's `connected`) turn false before the read loop notices.
     this.#writer = new WriteQueue(
@@ -178,11 +144,6 @@ export class Channel {
   /** Whether the connection is gone. */
   get closed(): boolean {
     return this.#closed;
-  }
-
-  /** Characters queued for writing and not yet written. */
-  get pending_bytes(): number {
-    return this.#writer.pending;
   }
 
   /** Starts reading; resolves once the connection is gone. */
@@ -281,7 +242,10 @@ export class Channel {
     return this.#writer.push(frame);
   }
 
-  /** Sends an envelope built by the caller (the original's `_send_message`). */
+  /**
+   * Sends an envelope built by the caller: response streams answer
+   * through this (the channel is their `ResponseSender`).
+   */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
     const pkt = message.data;
     if (
@@ -343,9 +307,11 @@ export class Channel {
     try {
       const data = this.#payload(req.data);
       if (typeof data !== "string") await data;
-      else {await this.#writer.push(
+      else {
+        await this.#writer.push(
           requestText(req.uuid, data, req.type) + this.#tx,
-        );}
+        );
+      }
     } catch (e) {
       this.#streams.extract(req.uuid);
       throw e;
@@ -356,15 +322,18 @@ export class Channel {
   }
 
   /**
-   * One ping interval: remembers a new ping (keeping four), and reports
-   * false, without sending, when four or more are kept and none was
-   * answered.
+   * One ping interval: remembers a new ping (keeping
+   * {@linkcode PINGS_KEPT}), and reports false, without sending, when more
+   * than {@linkcode UNANSWERED_LIMIT} are kept and none was answered.
    */
-  ping_tick(): boolean {
+  pingTick(): boolean {
     const ping = new SockhopPing();
     this.pings.push(ping);
-    while (this.pings.length > 4) this.pings.shift();
-    if (this.pings.length > 3 && this.pings.every((p) => p.unanswered())) {
+    while (this.pings.length > PINGS_KEPT) this.pings.shift();
+    if (
+      this.pings.length > UNANSWERED_LIMIT &&
+      this.pings.every((p) => p.unanswered())
+    ) {
       return false;
     }
     this.#write({ type: "SockhopPing", data: ping }).catch(noop);
@@ -400,14 +369,14 @@ export class Channel {
 
   #write(message: unknown): Promise<void> {
     if (this.#closed) return quiet(Promise.reject(destroyed()));
-    let json: string | undefined;
+    let text: string | undefined;
     try {
-      json = JSON.stringify(message);
+      text = frameText(message, this.#tx);
     } catch (e) {
       return unserialisable(e);
     }
-    if (json === undefined) return unrepresentable();
-    return this.#writer.push(json + this.#tx);
+    if (text === undefined) return unrepresentable();
+    return this.#writer.push(text);
   }
 
   /** Reading when the connection pushes chunks (see `Conn.receive`). */
@@ -423,7 +392,7 @@ export class Channel {
   readonly #onChunk = (chunk: Uint8Array): void => {
     if (this.#closed) return;
     try {
-      const frames = this.#buffer.buf2obj(chunk);
+      const frames = this.#decoder.decode(chunk);
       for (const frame of frames) {
         if (this.#closed) break;
         this.#dispatch(frame);
@@ -437,7 +406,7 @@ export class Channel {
   async #readLoop(): Promise<void> {
     try {
       for await (const chunk of this.conn.readable) {
-        const frames = this.#buffer.buf2obj(chunk);
+        const frames = this.#decoder.decode(chunk);
         for (const frame of frames) {
           if (this.#closed) break;
           this.#dispatch(frame);
@@ -508,7 +477,7 @@ export class Channel {
         return;
       case "request": {
         const req = SockhopRequest.parse(msg.data as Record<string, unknown>);
-        req.data = revive(req.type, req.data);
+        req.data = revive(req.type, req.data, this.#userBytes);
         this.#hooks.request(
           req,
           SockhopResponseWriteableStream.from_request(req, this),
@@ -520,18 +489,18 @@ export class Channel {
         const stream = this.#streams.get(data.uuid as string);
         if (!stream) return; // unknown or finished stream
         const pkt = SockhopResponsePacket.parse(data);
-        pkt.data = revive(pkt.type, pkt.data);
+        pkt.data = revive(pkt.type, pkt.data, this.#userBytes);
         stream.receive_packet(pkt);
         return;
       }
       case "answer": {
         // Late or unknown answers (expired, or never asked) are ignored.
         const cb = this.#callbacks.extract(msg.callback_id!);
-        cb?.(revive(msg.type, msg.data), { type: msg.type });
+        cb?.(revive(msg.type, msg.data, this.#userBytes), { type: msg.type });
         return;
       }
       case "message": {
-        const data = revive(msg.type, msg.data);
+        const data = revive(msg.type, msg.data, this.#userBytes);
         const id = msg.id;
         if (id === undefined) {
           this.#hooks.receive(data, msg.type, undefined);
@@ -549,21 +518,4 @@ export class Channel {
       }
     }
   }
-}
-
-const typedEvents = new Map<string, `receive:${string}`>();
-
-/**
- * The name of the per-type event for a type label, `receive:<type>`. Cached:
- * a fresh concatenated name per message must be flattened and hashed for
- * every listener lookup. The cache is bounded so that a peer inventing type
- * names cannot grow it without limit.
- */
-export function typedEvent(type: string): `receive:${string}` {
-  let name = typedEvents.get(type);
-  if (name === undefined) {
-    name = `receive:${type}`;
-    if (typedEvents.size < 1024) typedEvents.set(type, name);
-  }
-  return name;
 }

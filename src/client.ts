@@ -3,22 +3,30 @@
  * @module
  */
 
+import { Channel } from "./channel.ts";
 import {
-  Channel,
-  type ReceiveMeta,
-  type RemoteCallback,
-  type RequestOptions,
-  type SendOptions,
-  typedEvent,
-} from "./channel.ts";
+  addressOf,
+  destroyedRejection,
+  emitReceive,
+  PingTimer,
+  reportError,
+} from "./endpoint.ts";
 import { SockhopError } from "./errors.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
-import type { SockhopResponseReadableStream } from "./request.ts";
+import type { SockhopResponseReadableStream } from "./response_stream.ts";
 import { transport } from "./transport/runtime.ts";
 import type { Conn, TlsOptions } from "./transport/types.ts";
-import type { ChannelOptions } from "./channel.ts";
 import type { SockhopClientEvents } from "./events.ts";
 import { TypedEmitter } from "./typed_emitter.ts";
+import { noop, quiet } from "./util.ts";
+import type {
+  ChannelOptions,
+  ReceiveMeta,
+  RemoteCallback,
+  RequestOptions,
+  SendOptions,
+} from "./types.ts";
+import type { SockhopPing } from "./wire/ping.ts";
 
 /** Options of {@linkcode SockhopClient}. */
 export interface SockhopClientOptions extends CommonOptions {
@@ -53,8 +61,6 @@ interface HeldSend {
   resolve: () => void;
   reject: (e: Error) => void;
 }
-
-const noop = () => {};
 
 /**
  * Connects to a {@linkcode SockhopServer} (or the original sockhop's) and
@@ -126,7 +132,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * Pings of the current connection (the last four), to see whether and
    * when the server answered; see `ping()`.
    */
-  get pings(): import("./wire/ping.ts").SockhopPing[] {
+  get pings(): SockhopPing[] {
     return this.#channel?.pings ?? [];
   }
 
@@ -138,7 +144,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   #connecting = false;
   #autoReconnect = false;
   #reconnectTimer: ReturnType<typeof setInterval> | null = null;
-  #pingTimer: ReturnType<typeof setInterval> | null = null;
+  readonly #pinger = new PingTimer();
   /** Bumped by disconnect(), so a connection attempt in flight is dropped. */
   #epoch = 0;
   #startWaiters = new Set<(e: Error) => void>();
@@ -282,20 +288,19 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
       );
     }
     if (this.#held.length >= this.#offlineLimit) {
-      const full = Promise.reject(
+      return quiet(Promise.reject(
         new SockhopError(
           `Offline queue full (offline_queue_size ${this.#offlineLimit})`,
           "ERR_SEND_QUEUE_FULL",
         ),
-      );
-      full.catch(noop);
-      return full;
+      ));
     }
-    const held = new Promise<void>((resolve, reject) => {
-      this.#held.push({ o, callback, config, resolve, reject });
-    });
-    held.catch(noop); // a dropped held send must not crash a caller that did not await it
-    return held;
+    // A dropped held send must not crash a caller that did not await it.
+    return quiet(
+      new Promise<void>((resolve, reject) => {
+        this.#held.push({ o, callback, config, resolve, reject });
+      }),
+    );
   }
 
   /** How many sends are held while disconnected (see `offline_queue_size`). */
@@ -321,7 +326,8 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   }
 
   /**
-   * Sends an envelope as is (used by response streams); prefer `send()`.
+   * Sends an envelope as is (the original's API; response streams answer
+   * through the channel, not this); prefer `send()`.
    * @param message the envelope: `type` label and `data`
    */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
@@ -336,34 +342,22 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * @param delay interval in ms
    */
   ping(delay = 0): void {
-    if (this.#pingTimer !== null) {
-      clearInterval(this.#pingTimer);
-      this.#pingTimer = null;
-    }
     if (this.#channel) this.#channel.pings = [];
-    if (!delay) return;
-    this.#pingTimer = setInterval(() => {
+    this.#pinger.every(delay, () => {
       const channel = this.#channel;
-      if (channel && !channel.ping_tick()) channel.close();
-    }, delay);
+      if (channel && !channel.pingTick()) channel.close();
+    });
   }
 
   /** The local IP address of the connection (undefined when not connected). */
   get_bound_address(): string | undefined {
-    const addr = this.#channel?.conn.localAddr;
-    if (!addr) return undefined;
-    return addr.transport === "tcp" ? addr.hostname : addr.path;
+    return addressOf(this.#channel?.conn.localAddr);
   }
 
   #notConnected<T>(): Promise<T> {
-    const p = Promise.reject(
-      new SockhopError(
-        "Client unable to send() - socket has been destroyed",
-        "ERR_SOCKET_DESTROYED",
-      ),
+    return destroyedRejection(
+      "Client unable to send() - socket has been destroyed",
     );
-    p.catch(noop);
-    return p;
   }
 
   #refreshReconnectTimer(): void {
@@ -459,12 +453,10 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
         const meta: ReceiveMeta = callback === undefined
           ? { type }
           : { type, callback };
-        this.emit("receive", data, meta);
-        const typed = typedEvent(type);
-        if (this.listenerCount(typed) > 0) this.emit(typed, data, meta);
+        emitReceive(this, data, meta);
       },
       request: (req, res) => this.emit("request", req, res),
-      error: (e) => this.#report(e),
+      error: (e) => reportError(this, e),
       closed: () => {
         if (this.#channel !== channel) return;
         this.#channel = null;
@@ -481,20 +473,5 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     }
     this.emit("connect", conn);
     channel.start();
-  }
-
-  /**
-   * Errors caused by the peer become `error` events; with no listener they
-   * are dropped, so a peer can never crash the process. Errors thrown by
-   * user handlers are rethrown when nobody listens, as EventEmitter would.
-   */
-  #report(e: Error): void {
-    if (this.listenerCount("error") > 0) {
-      this.emit("error", e);
-    } else if (!(e instanceof SockhopError)) {
-      queueMicrotask(() => {
-        throw e;
-      });
-    }
   }
 }

@@ -4,21 +4,21 @@
  * @module
  */
 
-import type { ReceiveMeta } from "./channel.ts";
 import type {
   SockhopRequest,
   SockhopResponseWriteableStream,
-} from "./request.ts";
-import type { ServerReceiveMeta } from "./server.ts";
+} from "./response_stream.ts";
 import type { SockhopSession } from "./session.ts";
 import type { Conn } from "./transport/types.ts";
+import type { Payload, ReceiveMeta } from "./types.ts";
 
-/**
- * A received payload. Typed `any` so that listeners may name the type they
- * expect (`(data: Widget, meta) => ...`); check `meta.type` first.
- */
-// deno-lint-ignore no-explicit-any
-export type Payload = any;
+/** Metadata of a value a server received. */
+export interface ServerReceiveMeta extends ReceiveMeta {
+  /** The connection it came from. */
+  socket: Conn;
+  /** That connection's session. */
+  session: SockhopSession;
+}
 
 /** Events of {@linkcode SockhopClient}. */
 export type SockhopClientEvents = {
@@ -72,12 +72,4 @@ export type SockhopServerEvents = {
 } & {
   /** A value of one type arrived, e.g. `receive:Widget`. */
   [typed: `receive:${string}`]: [data: Payload, meta: ServerReceiveMeta];
-};
-
-/** Events of {@linkcode SockhopResponseReadableStream}. */
-export type SockhopResponseStreamEvents<T = Payload> = {
-  /** A response packet arrived. */
-  data: [data: T, type: string];
-  /** The stream ended; `err` says why when it was not the last packet. */
-  end: [err?: Error];
 };

@@ -4,9 +4,10 @@
  * @module
  */
 
-import { type Terminator, terminatorPair } from "./wire/object_buffer.ts";
-import type { ChannelOptions } from "./channel.ts";
+import { transport } from "./transport/runtime.ts";
 import type { TlsOptions } from "./transport/types.ts";
+import type { ChannelOptions } from "./types.ts";
+import { type Terminator, terminatorPair } from "./wire/framing.ts";
 
 /**
  * Options common to {@linkcode SockhopClient} and {@linkcode SockhopServer}.
@@ -106,6 +107,7 @@ export function channelOptions(opts: CommonOptions): ChannelOptions {
     max_message_bytes: opts.max_message_bytes,
     max_pending_bytes: opts.max_pending_bytes,
     response_timeout: opts.response_timeout ?? 30000,
+    user_bytes: transport.userBytes,
   };
 }
 

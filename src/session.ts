@@ -4,10 +4,55 @@
  */
 
 import { EventEmitter } from "node:events";
-import type { RemoteCallback, RequestOptions, SendOptions } from "./channel.ts";
-import type { SockhopResponseReadableStream } from "./request.ts";
-import type { SockhopServer } from "./server.ts";
+import type { SockhopResponseReadableStream } from "./response_stream.ts";
 import type { Conn } from "./transport/types.ts";
+import type { RemoteCallback, RequestOptions, SendOptions } from "./types.ts";
+
+/**
+ * What a session needs from the server that accepted it: sending to,
+ * requesting from and dropping one connection.
+ * {@linkcode SockhopServer} is one.
+ */
+export interface SessionHost {
+  /**
+   * Sends a value to one client.
+   * @param sock the client's connection
+   * @param o the value
+   * @param callback remote callback
+   * @param config error_cb and timeout for the remote callback
+   */
+  send(
+    sock: Conn,
+    o: unknown,
+    callback?: RemoteCallback,
+    config?: SendOptions,
+  ): Promise<void>;
+  /**
+   * Sends an envelope as is.
+   * @param sock the client's connection
+   * @param message the envelope: `type` label and `data`
+   */
+  _send_message(
+    sock: Conn,
+    message: { type: string; data: unknown },
+  ): Promise<void>;
+  /**
+   * Sends a request to one client.
+   * @param sock the client's connection
+   * @param o the request's payload
+   * @param config timeout of the response stream
+   */
+  request(
+    sock: Conn,
+    o: unknown,
+    config?: RequestOptions,
+  ): Promise<SockhopResponseReadableStream>;
+  /**
+   * Disconnects one client.
+   * @param sock the client's connection
+   */
+  kill_socket(sock: Conn): Promise<void>;
+}
 
 /**
  * Wraps each accepted connection. Subclass it (and pass the class as the
@@ -44,7 +89,7 @@ import type { Conn } from "./transport/types.ts";
  */
 export class SockhopSession extends EventEmitter {
   readonly #sock: Conn;
-  readonly #server: SockhopServer;
+  readonly #server: SessionHost;
   /**
    * A random UUID naming this session; find a connected client's session
    * by it with {@linkcode SockhopServer.prototype.get_session}.
@@ -56,7 +101,7 @@ export class SockhopSession extends EventEmitter {
    * @param sock the connection
    * @param server the server that accepted it
    */
-  constructor(sock: Conn, server: SockhopServer) {
+  constructor(sock: Conn, server: SessionHost) {
     super();
     this.#sock = sock;
     this.#server = server;
@@ -68,12 +113,13 @@ export class SockhopSession extends EventEmitter {
   }
 
   /** The server that owns the session. */
-  get server(): SockhopServer {
+  get server(): SessionHost {
     return this.#server;
   }
 
   /**
-   * Sends an envelope as is (used by response streams); prefer `send()`.
+   * Sends an envelope as is (the original's API; response streams answer
+   * through the channel, not this); prefer `send()`.
    * @param message the envelope: `type` label and `data`
    */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
@@ -125,7 +171,7 @@ export class SockhopSession extends EventEmitter {
   static async _from_socket(
     this: SessionClass,
     sock: Conn,
-    server: SockhopServer,
+    server: SessionHost,
   ): Promise<SockhopSession> {
     const session = new this(sock, server);
     await session.start();
@@ -135,6 +181,6 @@ export class SockhopSession extends EventEmitter {
 
 /** A session class: {@linkcode SockhopSession} or a subclass. */
 export type SessionClass = {
-  new (sock: Conn, server: SockhopServer): SockhopSession;
-  _from_socket(sock: Conn, server: SockhopServer): Promise<SockhopSession>;
+  new (sock: Conn, server: SessionHost): SockhopSession;
+  _from_socket(sock: Conn, server: SessionHost): Promise<SockhopSession>;
 };

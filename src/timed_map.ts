@@ -68,9 +68,8 @@ export class TimedMap<K = unknown, V = unknown> {
    * of a setTimeout/clearTimeout per entry. Removing an entry leaves the
    * timer alone (expiry is checked when it fires), and while the map is
    * empty the timer is unref'd so that it keeps no process alive, as a
-   * cleared per-entry timer would not. Measured on the sequential
-   * round-trip benchmark (one callback or stream entry per round trip):
-   * Deno request round trips 56 -> 50 µs of CPU each, callbacks 52 -> 46 µs.
+   * cleared per-entry timer would not. Arming and clearing a timer per
+   * entry was a visible share of the CPU of each request round trip.
    */
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** The deadline `#timer` is armed for. */
@@ -86,7 +85,7 @@ export class TimedMap<K = unknown, V = unknown> {
    *   until they expire (default `true`). With `false` the timer never does:
    *   for a map whose owner holds something that does (Sockhop's
    *   connections), which saves re-referencing the timer each time the map
-   *   fills and empties (about 0.8 µs per round trip in Node).
+   *   fills and empties.
    */
   constructor(
     { timeout = 30000, keep_alive = true }: {

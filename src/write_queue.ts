@@ -7,24 +7,24 @@
 
 import { SockhopError } from "./errors.ts";
 import type { Conn } from "./transport/types.ts";
+import { noop, quiet } from "./util.ts";
 
 /**
- * Frames are grouped into writes of about this many characters. Measured:
- * one `Deno.Conn.write` per small message caps Deno near 120,000 msg/s,
- * while 100 messages per write reach about 1,000,000 msg/s.
+ * Frames are grouped into writes of about this many characters: one
+ * socket write per small message caps throughput far below what batching
+ * many messages per write reaches.
  */
 const BATCH_CHARS = 128 * 1024;
 
 /**
  * Small writes are encoded into one of a few reusable buffers rather than a
- * fresh `Uint8Array` each: `TextEncoder.encode` of a 100-character frame
- * costs about 1.3 µs in both Deno and Node, nearly all of it allocating the
- * new buffer, against 0.12 µs for `encodeInto` an existing one (and one
- * less allocation per frame for the GC). A buffer is lent for one write and
- * returned once that write settles; when all are lent, or the text may not
- * fit, `encode` is used as before. Shared by all connections, so the memory
- * is fixed: SCRATCH_COUNT × SCRATCH_BYTES. Not used when the connection
- * takes text itself (`Conn.writeText`).
+ * fresh `Uint8Array` each: nearly all of `TextEncoder.encode`'s cost for a
+ * small frame is allocating the new buffer, which `encodeInto` an existing
+ * one avoids (and the GC sees one allocation less per frame). A buffer is
+ * lent for one write and returned once that write settles; when all are
+ * lent, or the text may not fit, `encode` is used instead. Shared by all
+ * connections, so the memory is fixed: SCRATCH_COUNT × SCRATCH_BYTES. Not
+ * used when the connection takes text itself (`Conn.writeText`).
  */
 const SCRATCH_BYTES = 16 * 1024;
 const SCRATCH_COUNT = 4;
@@ -42,18 +42,6 @@ interface Batch {
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: Error) => void;
-}
-
-const noop = () => {};
-
-/**
- * Marks a promise's rejection as handled while keeping it observable:
- * a send whose connection died must not crash a program that did not await
- * it, yet `await send()` still sees the error.
- */
-export function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(noop);
-  return p;
 }
 
 /**

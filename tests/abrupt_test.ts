@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import net from "node:net";
 import { SockhopClient, SockhopError, SockhopServer } from "../mod.ts";
-import { closed, rawConnect, watchCrashes } from "./helpers/hostile.ts";
-import { RawPeer } from "./helpers/wire_peer.ts";
+import { watchCrashes } from "./helpers/crashes.ts";
+import { closed, rawConnect, RawPeer } from "./helpers/raw.ts";
 import { sleep, waitFor } from "./helpers/util.ts";
 
 const hasProcFd = existsSync("/proc/self/fd");

@@ -18,14 +18,12 @@ import type { Conn } from "../mod.ts";
 import { WriteQueue } from "../src/write_queue.ts";
 import { Channel } from "../src/channel.ts";
 import { channelOptions } from "../src/options.ts";
-import { collect, once, waitFor } from "./helpers/util.ts";
-import { rawConnect, watchCrashes } from "./helpers/hostile.ts";
+import { collect, isCode, once, waitFor } from "./helpers/util.ts";
+import { watchCrashes } from "./helpers/crashes.ts";
+import { rawConnect } from "./helpers/raw.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-const isCode = (code: string) => (e: unknown) =>
-  e instanceof SockhopError && e.code === code;
 
 /** A connection whose writes hang until `release()` (a peer not reading). */
 function stalledConn(): Conn & { written: string[]; release(): void } {

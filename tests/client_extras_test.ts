@@ -2,23 +2,8 @@
 // connect_error events of automatic connection attempts.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
-import { SockhopClient, SockhopError, SockhopServer } from "../mod.ts";
-import { collect, once } from "./helpers/util.ts";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const hasCode = (code: string) => (e: unknown) =>
-  e instanceof SockhopError && e.code === code;
+import { SockhopClient, SockhopServer } from "../mod.ts";
+import { collect, freePort, isCode, once } from "./helpers/util.ts";
 
 describe("offline send queue (offline_queue_size)", () => {
   it("holds sends while disconnected and writes them in order first", async () => {
@@ -36,8 +21,8 @@ describe("offline send queue (offline_queue_size)", () => {
         client.send("three"),
       ];
       assert.equal(client.offline_queue_length, 3);
-      await assert.rejects(client.send("four"), hasCode("ERR_SEND_QUEUE_FULL"));
-      await assert.rejects(client.send(null), hasCode("ERR_BAD_DATA"));
+      await assert.rejects(client.send("four"), isCode("ERR_SEND_QUEUE_FULL"));
+      await assert.rejects(client.send(null), isCode("ERR_BAD_DATA"));
       client.on("connect", () => client.send("sent on connect"));
       const got = collect(server, "receive", 4);
       await server.listen();
@@ -63,12 +48,12 @@ describe("offline send queue (offline_queue_size)", () => {
     });
     const held = client.send({ never: "sent" });
     await client.disconnect();
-    await assert.rejects(held, hasCode("ERR_SOCKET_DESTROYED"));
+    await assert.rejects(held, isCode("ERR_SOCKET_DESTROYED"));
   });
 
   it("is off by default: sends while disconnected reject at once", async () => {
     const client = new SockhopClient({ port: await freePort() });
-    await assert.rejects(client.send("x"), hasCode("ERR_SOCKET_DESTROYED"));
+    await assert.rejects(client.send("x"), isCode("ERR_SOCKET_DESTROYED"));
   });
 });
 

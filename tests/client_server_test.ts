@@ -8,56 +8,25 @@ import {
 } from "../mod.ts";
 import {
   assertCallbacksBothWays,
-  collect,
+  assertValuesDelivered,
   once,
   pair,
   tempDir,
+  Widget,
+  withPair,
 } from "./helpers/util.ts";
-
-class Widget {
-  constructor(public name = "gear", public teeth = 12) {}
-}
 
 describe("client and server over TCP", () => {
   it("delivers values with their type labels", async () => {
-    const { server, client, close } = await pair();
-    try {
-      const got = collect(server, "receive", 7);
-      await client.send({ a: 1 });
-      await client.send([1, "two"]);
-      await client.send("text");
-      await client.send(42);
-      await client.send(true);
-      await client.send(new Widget());
-      await client.send(new Uint8Array([0, 1, 255]));
-      const received = (await got).map(([data, meta]) => [
-        (meta as { type: string }).type,
-        data,
-      ]);
-      assert.deepEqual(received.slice(0, 6), [
-        ["Object", { a: 1 }],
-        ["Array", [1, "two"]],
-        ["String", "text"],
-        ["Number", 42],
-        ["Boolean", true],
-        ["Widget", { name: "gear", teeth: 12 }],
-      ]);
-      const [type, bytes] = received[6] as [string, Uint8Array];
-      assert.equal(type, "Buffer");
-      assert.ok(bytes instanceof Uint8Array);
-      assert.deepEqual([...bytes], [0, 1, 255]);
-    } finally {
-      await close();
-    }
+    await withPair(async ({ server, client }) => {
+      await assertValuesDelivered(server, client);
+    });
   });
 
   it("runs remote callbacks both ways", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       await assertCallbacksBothWays(server, client);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("reports the bound port when 0 was asked for", async () => {
@@ -73,8 +42,7 @@ describe("client and server over TCP", () => {
   });
 
   it("rejects null and undefined with ERR_BAD_DATA", async () => {
-    const { client, close } = await pair();
-    try {
+    await withPair(async ({ client }) => {
       for (const bad of [null, undefined]) {
         await assert.rejects(
           client.send(bad),
@@ -82,9 +50,7 @@ describe("client and server over TCP", () => {
             e instanceof SockhopError && e.code === "ERR_BAD_DATA",
         );
       }
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("refuses an empty terminator when constructed, before any socket", () => {
@@ -110,17 +76,14 @@ describe("client and server over TCP", () => {
   });
 
   it("emits one disconnect on each side when the client leaves", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const serverSaw = once(server, "disconnect");
       const clientSaw = once(client, "disconnect");
       await client.disconnect();
       await Promise.all([serverSaw, clientSaw]);
       assert.equal(client.connected, false);
       assert.equal(server.sockets.length, 0);
-    } finally {
-      await close();
-    }
+    });
   });
 });
 

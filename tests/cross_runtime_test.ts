@@ -5,7 +5,7 @@
  * both directions (our server with the peer's client, our client with the
  * peer's server), over TCP and over Unix sockets: values and labels,
  * bytes, remote callbacks, streamed requests and pings.
- * The peer is scripts/peers/peer.mjs (tests/helpers/peer_process.ts).
+ * The peer is tests/fixtures/peer.mjs (tests/helpers/peer_process.ts).
  */
 import { describe, it } from "node:test";
 import { describeSpec, type LinkSpec, withLink } from "./helpers/peer_link.ts";

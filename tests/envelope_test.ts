@@ -16,12 +16,8 @@ import {
   type SockhopResponseWriteableStream,
   SockhopServer,
 } from "../mod.ts";
-import { once } from "./helpers/util.ts";
-import { rawClient, type RawLines, rawServer } from "./helpers/raw_lines.ts";
-
-class Widget {
-  constructor(public name = "gear", public teeth = 12) {}
-}
+import { once, Widget } from "./helpers/util.ts";
+import { rawClient, type RawPeer, RawServer } from "./helpers/raw.ts";
 
 const UUID_V4 =
   "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
@@ -32,7 +28,7 @@ interface Side {
   /** Our client or server. */
   ours: EventEmitter;
   /** The raw peer at the other end. */
-  raw: RawLines;
+  raw: RawPeer;
   send(v: unknown, cb?: RemoteCallback): Promise<void>;
   request(v: unknown): Promise<SockhopResponseReadableStream>;
   ping(ms: number): void;
@@ -43,11 +39,11 @@ type Opts = ConstructorParameters<typeof SockhopClient>[0];
 
 /** Our client connected to a raw server. */
 async function clientSide(opts: Opts = {}): Promise<Side> {
-  const server = await rawServer();
+  const server = await new RawServer().listen();
   const client = new SockhopClient({ port: server.port, ...opts });
   try {
     await client.connect();
-    const raw = await server.accepted();
+    const raw = await server.peer();
     return {
       ours: client,
       raw,
@@ -70,7 +66,7 @@ async function clientSide(opts: Opts = {}): Promise<Side> {
 async function serverSide(opts: Opts = {}): Promise<Side> {
   const server = new SockhopServer({ port: 0, ...opts });
   await server.listen();
-  let raw: RawLines | undefined;
+  let raw: RawPeer | undefined;
   try {
     const connected = once<[Conn]>(server, "connect");
     raw = await rawClient(server.port);
@@ -82,12 +78,12 @@ async function serverSide(opts: Opts = {}): Promise<Side> {
       request: (v) => server.request(sock, v),
       ping: (ms) => server.ping(ms),
       close: async () => {
-        raw!.close();
+        await raw!.close();
         await server.close();
       },
     };
   } catch (e) {
-    raw?.close();
+    await raw?.close();
     await server.close();
     throw e;
   }
@@ -163,7 +159,7 @@ for (const { name, open } of sides) {
           new RegExp(`^\\{"type":"String","data":"q","id":"(${UUID_V4})"\\}$`),
         );
         assert.ok(m, line);
-        side.raw.write(
+        side.raw.writeText(
           `{"type":"Widget","data":{"name":"w","teeth":1},"callback_id":"${
             m[1]
           }"}\n`,
@@ -181,12 +177,12 @@ for (const { name, open } of sides) {
           if (data === "first") meta.callback(new Widget("w", 1));
           else meta.callback();
         });
-        side.raw.write('{"type":"String","data":"first","id":"abc-1"}\n');
+        side.raw.writeText('{"type":"String","data":"first","id":"abc-1"}\n');
         assert.equal(
           await side.raw.line(),
           '{"type":"Widget","data":{"name":"w","teeth":1},"callback_id":"abc-1"}',
         );
-        side.raw.write('{"type":"String","data":"second","id":"abc-2"}\n');
+        side.raw.writeText('{"type":"String","data":"second","id":"abc-2"}\n');
         assert.equal(
           await side.raw.line(),
           '{"type":"Object","data":{},"callback_id":"abc-2"}',
@@ -211,7 +207,7 @@ for (const { name, open } of sides) {
         );
         side.raw.lines.length = 0; // drop pings sent meanwhile
         const created = "2026-11-25T11:00:00.000Z";
-        side.raw.write(
+        side.raw.writeText(
           `{"type":"SockhopPing","data":{"_id":"p-1","_created":"${created}",` +
             `"_returned":null,"_finished":null}}\n`,
         );
@@ -246,9 +242,11 @@ for (const { name, open } of sides) {
         const packet = (type: string, data: string, last: boolean) =>
           `{"type":"SockhopResponsePacket","data":{"uuid":"${stream.uuid}",` +
           `"type":"${type}","data":${data},"last":${last}}}\n`;
-        side.raw.write(packet("Number", "1", false));
-        side.raw.write(packet("Buffer", '{"type":"Buffer","data":[9]}', false));
-        side.raw.write(packet("String", '"end"', true));
+        side.raw.writeText(packet("Number", "1", false));
+        side.raw.writeText(
+          packet("Buffer", '{"type":"Buffer","data":[9]}', false),
+        );
+        side.raw.writeText(packet("String", '"end"', true));
         const got = await all;
         assert.equal(got.length, 3);
         assert.deepEqual(got[0], { data: 1, type: "Number" });
@@ -286,7 +284,7 @@ for (const { name, open } of sides) {
             }
           },
         );
-        side.raw.write(
+        side.raw.writeText(
           '{"type":"SockhopRequest","data":{"uuid":"r-1","data":"many","type":"String"}}\n',
         );
         const pkt = (type: string, data: string, last: boolean, uuid = "r-1") =>
@@ -301,7 +299,7 @@ for (const { name, open } of sides) {
           await side.raw.line(),
           pkt("Widget", '{"name":"last","teeth":0}', true),
         );
-        side.raw.write(
+        side.raw.writeText(
           '{"type":"SockhopRequest","data":{"uuid":"r-2","data":{},"type":"Object"}}\n',
         );
         assert.equal(await side.raw.line(), pkt("Object", "{}", true, "r-2"));
@@ -319,8 +317,10 @@ for (const { name, open } of sides) {
           side.ours,
           "receive",
         );
-        side.raw.write('{"type":"Object","data":{},"callback_id":"nope"}\n');
-        side.raw.write('{"type":"String","data":"after"}\n');
+        side.raw.writeText(
+          '{"type":"Object","data":{},"callback_id":"nope"}\n',
+        );
+        side.raw.writeText('{"type":"String","data":"after"}\n');
         const [data, meta] = await received;
         assert.deepEqual([data, meta.type], ["after", "String"]);
         // The connection goes on both ways.
@@ -345,7 +345,7 @@ for (const { name, open } of sides) {
           side.ours,
           "receive",
         );
-        side.raw.write('garbage {\n{"type":"String","data":"ok"}\n');
+        side.raw.writeText('garbage {\n{"type":"String","data":"ok"}\n');
         const [err] = await error;
         assert.ok(err instanceof SockhopError);
         assert.equal(err.code, "ERR_OBJECTBUFFER_BAD_BUFFER_DATA");
@@ -389,8 +389,8 @@ for (const { name, open } of sides) {
             if (got.length === 6) resolve();
           })
         );
-        side.raw.write('{"x":1}\n[2]\n"t"\n7\nfalse\n');
-        side.raw.write('{"type":"String","data":"not unwrapped"}\n');
+        side.raw.writeText('{"x":1}\n[2]\n"t"\n7\nfalse\n');
+        side.raw.writeText('{"type":"String","data":"not unwrapped"}\n');
         let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([
           done,
@@ -438,7 +438,7 @@ describe("sendall on the wire", () => {
   it("writes the same bytes to three clients", async () => {
     const server = new SockhopServer({ port: 0 });
     await server.listen();
-    const raws: RawLines[] = [];
+    const raws: RawPeer[] = [];
     try {
       for (let i = 0; i < 3; i++) {
         const connected = once(server, "connect");
@@ -453,7 +453,7 @@ describe("sendall on the wire", () => {
         );
       }
     } finally {
-      for (const raw of raws) raw.close();
+      await Promise.all(raws.map((raw) => raw.close()));
       await server.close();
     }
   });

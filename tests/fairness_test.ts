@@ -6,12 +6,11 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { pair } from "./helpers/util.ts";
+import { withPair } from "./helpers/util.ts";
 
 describe("event-loop fairness", () => {
   it("a timer fires during a loop of 50,000 awaited sends", async () => {
-    const { client, close } = await pair();
-    try {
+    await withPair(async ({ client }) => {
       const n = 50_000;
       let i = 0;
       let firedAt = -1;
@@ -22,14 +21,11 @@ describe("event-loop fairness", () => {
         firedAt >= 0 && firedAt < n,
         `the timer fired at send ${firedAt} of ${n}`,
       );
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("a timer fires during a server's loop of awaited sends", async () => {
-    const { server, close } = await pair();
-    try {
+    await withPair(async ({ server }) => {
       const n = 50_000;
       const sock = server.sockets[0];
       let i = 0;
@@ -38,8 +34,6 @@ describe("event-loop fairness", () => {
       for (; i < n; i++) await server.send(sock, { i });
       clearTimeout(timer);
       assert.ok(firedAt >= 0 && firedAt < n, `fired at ${firedAt} of ${n}`);
-    } finally {
-      await close();
-    }
+    });
   });
 });

@@ -18,7 +18,8 @@ import {
   soup,
 } from "./helpers/fuzz.ts";
 import { classify, type Envelope, whyInvalid } from "../src/wire/envelope.ts";
-import { Channel, type ChannelOptions } from "../src/channel.ts";
+import { Channel } from "../src/channel.ts";
+import type { ChannelOptions } from "../src/types.ts";
 
 const RUNS = { numRuns: 200 };
 const encoder = new TextEncoder();

@@ -9,8 +9,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { SockhopClient, SockhopError, SockhopServer } from "../mod.ts";
-import { rawConnect, watchCrashes } from "./helpers/hostile.ts";
-import { RawPeer, RawServer } from "./helpers/wire_peer.ts";
+import { watchCrashes } from "./helpers/crashes.ts";
+import { rawClient, type RawPeer, RawServer } from "./helpers/raw.ts";
 import {
   assertNotPolluted,
   concat,
@@ -38,6 +38,32 @@ async function echoServer(): Promise<
   });
   await server.listen();
   return { server, errors };
+}
+
+/** The echo server with one raw peer connected, as handed to a test. */
+interface Fed {
+  server: SockhopServer;
+  errors: unknown[];
+  peer: RawPeer;
+  sock: RawPeer["socket"];
+}
+
+/**
+ * Runs `fn` on the echo server with one raw peer connected, asserts that
+ * no crash escaped meanwhile, then closes the peer and the server.
+ */
+async function withFedServer(fn: (t: Fed) => Promise<void>): Promise<void> {
+  const crashes = watchCrashes();
+  const { server, errors } = await echoServer();
+  const peer = await rawClient(server.port);
+  try {
+    await fn({ server, errors, peer, sock: peer.socket });
+    assert.deepEqual(crashes.escaped, []);
+  } finally {
+    crashes.stop();
+    await peer.close();
+    await server.close();
+  }
 }
 
 /** A well-behaved client checks the server end to end. */
@@ -76,8 +102,8 @@ describe("a live server fed hostile input", () => {
           fc.array(fc.nat(), { maxLength: 5 }),
           fc.constantFrom("end", "destroy", "reset"),
           async (frames, junk, offsets, ending) => {
-            const sock = await rawConnect(server.port);
-            const peer = new RawPeer(sock);
+            const peer = await rawClient(server.port);
+            const sock = peer.socket;
             try {
               const texts = frames.map(([f, how]) =>
                 hostile(JSON.stringify(f) ?? "null", how)
@@ -118,11 +144,7 @@ describe("a live server fed hostile input", () => {
   });
 
   it("reports each malformed envelope as ERR_BAD_DATA and keeps the connection", async () => {
-    const crashes = watchCrashes();
-    const { server, errors } = await echoServer();
-    const sock = await rawConnect(server.port);
-    const peer = new RawPeer(sock);
-    try {
+    await withFedServer(async ({ server, errors, peer, sock }) => {
       const bad = [
         { type: "SockhopRequest", data: null },
         { type: "SockhopPing", data: null },
@@ -156,20 +178,11 @@ describe("a live server fed hostile input", () => {
         "ERR_OBJECTBUFFER_BAD_BUFFER_DATA",
       ]);
       assert.equal(server.sockets.length, 1);
-      assert.deepEqual(crashes.escaped, []);
-    } finally {
-      crashes.stop();
-      await peer.close();
-      await server.close();
-    }
+    });
   });
 
   it("takes the tolerable oddities: request data null, packets without last, an id-less answer to nothing", async () => {
-    const crashes = watchCrashes();
-    const { server, errors } = await echoServer();
-    const sock = await rawConnect(server.port);
-    const peer = new RawPeer(sock);
-    try {
+    await withFedServer(async ({ server, errors, peer, sock }) => {
       await waitFor(() => server.sockets.length === 1, 5000, "registration");
       // A request whose data is null is answered as if it were {}.
       peer.write({
@@ -215,26 +228,17 @@ describe("a live server fed hostile input", () => {
       sock.write(ping("p"));
       await peer.until((f) => f?.type === "SockhopPong");
       assert.deepEqual(errors, []);
-      assert.deepEqual(crashes.escaped, []);
-    } finally {
-      crashes.stop();
-      await peer.close();
-      await server.close();
-    }
+    });
   });
 
   it("delivers __proto__ and constructor keys as plain data, without polluting any prototype", async () => {
-    const crashes = watchCrashes();
-    const { server, errors } = await echoServer();
-    const got: { data: Record<string, unknown>; type: string }[] = [];
-    server.on("receive", (data, meta) => got.push({ data, type: meta.type }));
-    const typed: unknown[] = [];
-    server.on("receive:__proto__" as "receive", (data) => typed.push(data));
-    const requests: unknown[] = [];
-    server.on("request", (req) => requests.push(req.data));
-    const sock = await rawConnect(server.port);
-    const peer = new RawPeer(sock);
-    try {
+    await withFedServer(async ({ server, errors, peer, sock }) => {
+      const got: { data: Record<string, unknown>; type: string }[] = [];
+      server.on("receive", (data, meta) => got.push({ data, type: meta.type }));
+      const typed: unknown[] = [];
+      server.on("receive:__proto__" as "receive", (data) => typed.push(data));
+      const requests: unknown[] = [];
+      server.on("request", (req) => requests.push(req.data));
       const evil =
         '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"a":1}';
       sock.write(`{"type":"Object","data":${evil},"id":"cb-1"}\n`);
@@ -284,12 +288,7 @@ describe("a live server fed hostile input", () => {
         undefined,
       );
       assert.deepEqual(errors, []);
-      assert.deepEqual(crashes.escaped, []);
-    } finally {
-      crashes.stop();
-      await peer.close();
-      await server.close();
-    }
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Interoperation with the ORIGINAL sockhop@1.8.4, run by Node in a child
- * process (scripts/peers/peer.mjs): our client with its server, its client
+ * process (tests/fixtures/peer.mjs): our client with its server, its client
  * with our server, over TCP and over Unix sockets. Labels and data, bytes,
  * remote callbacks, streamed requests and pings, both ways; the same checks
  * as between this project's runtimes (tests/helpers/link_checks.ts).

@@ -10,8 +10,8 @@ import {
   SockhopError,
   SockhopServer,
 } from "../mod.ts";
-import { once, pair, waitFor } from "./helpers/util.ts";
-import { closed, rawConnect, stream } from "./helpers/hostile.ts";
+import { once, pair, waitFor, withPair } from "./helpers/util.ts";
+import { closed, rawConnect, stream } from "./helpers/raw.ts";
 
 const MiB = 1024 * 1024;
 
@@ -76,8 +76,7 @@ describe("max_message_bytes", () => {
   });
 
   it("drops a well-formed message over the limit, and passes one under it", async () => {
-    const { server, client, close } = await pair({ max_message_bytes: MiB });
-    try {
+    await withPair({ max_message_bytes: MiB }, async ({ server, client }) => {
       const errors: unknown[] = [];
       server.on("error", (e) => errors.push(e));
       const small = "s".repeat(MiB - 100); // the envelope adds ~30 bytes
@@ -90,16 +89,13 @@ describe("max_message_bytes", () => {
       await dropped;
       assert.ok(isCode("ERR_MESSAGE_TOO_LARGE")(errors[0]));
       await waitFor(() => server.sockets.length === 0, 5000, "the drop");
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("protects a client from an oversized message from its server", async () => {
-    const { server, client, close } = await pair({}, {
+    await withPair({}, {
       max_message_bytes: 64 * 1024,
-    });
-    try {
+    }, async ({ server, client }) => {
       const errors: unknown[] = [];
       client.on("error", (e) => errors.push(e));
       const dropped = once(client, "disconnect", 10000);
@@ -107,14 +103,11 @@ describe("max_message_bytes", () => {
       await dropped;
       assert.ok(isCode("ERR_MESSAGE_TOO_LARGE")(errors[0]));
       assert.equal(client.connected, false);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("lets a 20 MiB string through with the default limit", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const big = "x".repeat(20 * MiB);
       const got = once(server, "receive", 30000);
       await client.send(big);
@@ -122,29 +115,23 @@ describe("max_message_bytes", () => {
       assert.equal(meta.type, "String");
       assert.equal(data.length, big.length);
       assert.equal(data, big);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("lets a 20 MiB message through a client's default limit too", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const big = { blob: "y".repeat(20 * MiB) };
       const got = once(client, "receive", 30000);
       await server.send(server.sockets[0], big);
       const [data] = await got as [{ blob: string }];
       assert.equal(data.blob.length, big.blob.length);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("counts the limit per frame, not per connection", async () => {
-    const { server, client, close } = await pair({
+    await withPair({
       max_message_bytes: 64 * 1024,
-    });
-    try {
+    }, async ({ server, client }) => {
       const errors: unknown[] = [];
       server.on("error", (e) => errors.push(e));
       const n = 64;
@@ -158,8 +145,6 @@ describe("max_message_bytes", () => {
       assert.equal(await got, n);
       assert.deepEqual(errors, []);
       assert.equal(server.sockets.length, 1);
-    } finally {
-      await close();
-    }
+    });
   });
 });

@@ -6,14 +6,15 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { SockhopClient, SockhopServer } from "../mod.ts";
+import { SockhopServer } from "../mod.ts";
 import { once, pair, sleep, waitFor } from "./helpers/util.ts";
 import {
   type Frame,
   rawClient,
   type RawPeer,
-  RawServer,
-} from "./helpers/wire_peer.ts";
+  withRawClient,
+  withRawServer,
+} from "./helpers/raw.ts";
 
 const INTERVAL = 50;
 
@@ -78,12 +79,9 @@ function assertPongFor(pong: Frame, ping: Frame): void {
 
 describe("pongs", () => {
   it("a server that is not pinging answers pings, copying _id and _created", async () => {
-    const server = new SockhopServer({ port: 0 });
-    const received: unknown[] = [];
-    server.on("receive", (d) => received.push(d));
-    await server.listen();
-    const raw = await rawClient(server.port);
-    try {
+    await withRawClient(async ({ server, raw }) => {
+      const received: unknown[] = [];
+      server.on("receive", (d) => received.push(d));
       for (let i = 0; i < 3; i++) {
         const ping = pingFrame();
         raw.write(ping);
@@ -98,20 +96,13 @@ describe("pongs", () => {
       await got;
       assert.deepEqual(received, ["after"]);
       assert.equal(raw.ofType("SockhopPing").length, 0);
-    } finally {
-      await raw.close();
-      await server.close();
-    }
+    });
   });
 
   it("a client that is not pinging answers pings, copying _id and _created", async () => {
-    const raw = await new RawServer().listen();
-    const client = new SockhopClient({ port: raw.port });
-    const received: unknown[] = [];
-    client.on("receive", (d) => received.push(d));
-    try {
-      await client.connect();
-      const peer = await raw.peer();
+    await withRawServer(async ({ client, peer }) => {
+      const received: unknown[] = [];
+      client.on("receive", (d) => received.push(d));
       const ping = pingFrame();
       peer.write(ping);
       assertPongFor(
@@ -124,10 +115,7 @@ describe("pongs", () => {
       peer.write({ type: "String", data: "after" });
       await got;
       assert.deepEqual(received, ["after"]);
-    } finally {
-      await client.disconnect();
-      await raw.close();
-    }
+    });
   });
 });
 
@@ -194,10 +182,7 @@ describe("server.ping", () => {
   });
 
   it("ping(0) stops pinging", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const raw = await rawClient(server.port);
-    try {
+    await withRawClient(async ({ server, raw }) => {
       answerPings(raw);
       await waitFor(() => server.sockets.length === 1, 5000, "the peer");
       server.ping(INTERVAL / 2);
@@ -211,20 +196,13 @@ describe("server.ping", () => {
       assert.equal(raw.ofType("SockhopPing").length, count);
       // And a peer that stopped answering is no longer dropped.
       assert.equal(server.sockets.length, 1);
-    } finally {
-      await raw.close();
-      await server.close();
-    }
+    });
   });
 });
 
 describe("client.ping", () => {
   it("drops a silent server after four intervals (disconnect emitted)", async () => {
-    const raw = await new RawServer().listen();
-    const client = new SockhopClient({ port: raw.port });
-    try {
-      await client.connect();
-      const peer = await raw.peer();
+    await withRawServer(async ({ client, peer }) => {
       const gone = once<[unknown]>(client, "disconnect");
       client.ping(INTERVAL);
       await gone;
@@ -233,10 +211,7 @@ describe("client.ping", () => {
       const pings = peer.ofType("SockhopPing");
       assert.equal(pings.length, 3);
       pings.forEach(assertPing);
-    } finally {
-      await client.disconnect();
-      await raw.close();
-    }
+    });
   });
 
   it("keeps a live Sockhop server for ten and more intervals", async () => {
@@ -265,11 +240,7 @@ describe("client.ping", () => {
   });
 
   it("ping(0) stops pinging", async () => {
-    const raw = await new RawServer().listen();
-    const client = new SockhopClient({ port: raw.port });
-    try {
-      await client.connect();
-      const peer = await raw.peer();
+    await withRawServer(async ({ client, peer }) => {
       answerPings(peer);
       client.ping(INTERVAL / 2);
       await peer.until(() => peer.ofType("SockhopPing").length >= 2);
@@ -280,9 +251,6 @@ describe("client.ping", () => {
       await sleep(INTERVAL * 5);
       assert.equal(peer.ofType("SockhopPing").length, count);
       assert.equal(client.connected, true);
-    } finally {
-      await client.disconnect();
-      await raw.close();
-    }
+    });
   });
 });

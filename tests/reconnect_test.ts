@@ -8,40 +8,24 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import net from "node:net";
 import { join } from "node:path";
 import process from "node:process";
-import { SockhopClient, SockhopError, SockhopServer } from "../mod.ts";
-import { isDeno, once, sleep, tempDir, waitFor } from "./helpers/util.ts";
-import { RawServer } from "./helpers/wire_peer.ts";
+import { SockhopClient, SockhopServer } from "../mod.ts";
+import {
+  freePort,
+  isCode,
+  isDeno,
+  once,
+  sleep,
+  tempDir,
+  waitFor,
+  within,
+  withPair,
+  withUnconnectedPair,
+} from "./helpers/util.ts";
+import { RawServer } from "./helpers/raw.ts";
 
 const INTERVAL = 50;
-
-const isCode = (code: string) => (e: unknown) =>
-  e instanceof SockhopError && e.code === code;
-
-/** A loopback port nobody listens on (just freed by the OS). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves with `p`, or rejects after `ms`. */
-function within<T>(p: Promise<T>, ms = 5000, what = "promise"): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** Counts a client's connect and disconnect events. */
 function counter(client: SockhopClient) {
@@ -53,10 +37,7 @@ function counter(client: SockhopClient) {
 
 describe("connect()", () => {
   it("resolves to the client and sets the flags", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const client = new SockhopClient({ port: server.port });
-    try {
+    await withUnconnectedPair(async ({ client }) => {
       assert.equal(client.connected, false);
       assert.equal(client.auto_reconnect_active, false);
       const seen = once<[unknown]>(client, "connect");
@@ -70,10 +51,7 @@ describe("connect()", () => {
       await client.disconnect();
       await gone;
       assert.equal(client.connected, false);
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    });
   });
 
   it("rejects on refusal with a message mentioning ECONNREFUSED", async () => {
@@ -133,37 +111,22 @@ describe("connect()", () => {
   });
 
   it("rejects ERR_MULTICONNECT for a second call in the same turn", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const client = new SockhopClient({ port: server.port });
-    try {
+    await withUnconnectedPair(async ({ client }) => {
       const first = client.connect();
       const second = client.connect();
       await assert.rejects(second, isCode("ERR_MULTICONNECT"));
       assert.equal(await first, client);
       assert.equal(client.connected, true);
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    });
   });
 
   it("sends reject with ERR_SOCKET_DESTROYED once the connection dropped", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const client = new SockhopClient({ port: server.port });
-    try {
-      const registered = once(server, "connect");
-      await client.connect();
-      await registered;
+    await withPair(async ({ server, client }) => {
       const gone = once(client, "disconnect");
       await server.kill_socket(server.sockets[0]);
       await gone;
       await assert.rejects(client.send("x"), isCode("ERR_SOCKET_DESTROYED"));
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    });
   });
 });
 
@@ -182,14 +145,10 @@ describe("auto_reconnect", () => {
   });
 
   it("connect({ auto_reconnect: true }) reconnects after a drop", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const client = new SockhopClient({
-      port: server.port,
+    await withUnconnectedPair({}, {
       auto_reconnect_interval: INTERVAL,
-    });
-    const c = counter(client);
-    try {
+    }, async ({ server, client }) => {
+      const c = counter(client);
       const registered = once(server, "connect");
       await client.connect({ auto_reconnect: true });
       await registered;
@@ -202,22 +161,15 @@ describe("auto_reconnect", () => {
       const got = once(server, "receive");
       await client.send("after reconnect");
       assert.equal((await got)[0], "after reconnect");
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    });
   });
 
   it("plain connect() does not reconnect after a drop", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const client = new SockhopClient({
-      port: server.port,
+    await withUnconnectedPair({}, {
       auto_reconnect_interval: INTERVAL,
-    });
-    let accepted = 0;
-    server.on("connect", () => accepted++);
-    try {
+    }, async ({ server, client }) => {
+      let accepted = 0;
+      server.on("connect", () => accepted++);
       await client.connect();
       await waitFor(() => accepted === 1, 5000, "registration");
       const gone = once(client, "disconnect");
@@ -226,10 +178,7 @@ describe("auto_reconnect", () => {
       await sleep(INTERVAL * 8);
       assert.equal(accepted, 1);
       assert.equal(client.connected, false);
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    });
   });
 });
 
@@ -326,16 +275,12 @@ describe("start()", () => {
 
 describe("disconnect()", () => {
   it("stops reconnecting and pinging", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const client = new SockhopClient({
-      port: server.port,
+    await withUnconnectedPair({}, {
       auto_reconnect_interval: INTERVAL,
-    });
-    const c = counter(client);
-    let accepted = 0;
-    server.on("connect", () => accepted++);
-    try {
+    }, async ({ server, client }) => {
+      const c = counter(client);
+      let accepted = 0;
+      server.on("connect", () => accepted++);
       await client.start();
       client.ping(INTERVAL / 2);
       await waitFor(() => accepted === 1, 5000, "registration");
@@ -350,10 +295,7 @@ describe("disconnect()", () => {
       // disconnect() again is harmless.
       await client.disconnect();
       assert.deepEqual(c, { connect: 1, disconnect: 1 });
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    });
   });
 
   it("stops a start() that has not connected yet, which rejects", async () => {

@@ -6,25 +6,20 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   type ResponsePayload,
-  SockhopClient,
   SockhopError,
   SockhopRequest,
   SockhopResponseReadableStream,
   SockhopResponseWriteableStream,
-  SockhopServer,
 } from "../mod.ts";
-import { once, pair, waitFor } from "./helpers/util.ts";
-import { rawClient, RawServer } from "./helpers/wire_peer.ts";
+import { isCode, once, waitFor, withPair } from "./helpers/util.ts";
+import { withRawClient, withRawServer } from "./helpers/raw.ts";
 import { Channel } from "../src/channel.ts";
-import { AsyncQueue } from "../src/transport/async_queue.ts";
+import { AsyncQueue } from "../src/async_queue.ts";
 import type { Conn } from "../src/transport/types.ts";
 
 class Widget {
   constructor(public name = "gear", public n = 0) {}
 }
-
-const isCode = (code: string) => (e: unknown) =>
-  e instanceof SockhopError && e.code === code;
 
 /** The listener signature both ends use for `request`. */
 type Responder = (
@@ -76,8 +71,7 @@ function expected(n: number): ResponsePayload[] {
 describe("request / response streams", () => {
   for (const n of [1, 3, 1000]) {
     it(`client -> server, ${n} packet(s): data events in order, one end`, async () => {
-      const { server, client, close } = await pair();
-      try {
+      await withPair(async ({ server, client }) => {
         server.on("request", answerN);
         const stream = await client.request({ n });
         assert.ok(stream instanceof SockhopResponseReadableStream);
@@ -92,14 +86,11 @@ describe("request / response streams", () => {
         await (await client.request({ n: 1 })).all();
         assert.equal(seen.ends.length, 1);
         assert.equal(seen.data.length, n);
-      } finally {
-        await close();
-      }
+      });
     });
 
     it(`server -> client, ${n} packet(s) via server.request`, async () => {
-      const { server, client, close } = await pair();
-      try {
+      await withPair(async ({ server, client }) => {
         client.on("request", answerN);
         const stream = await server.request(server.sockets[0], { n });
         const seen = watch(stream);
@@ -110,26 +101,20 @@ describe("request / response streams", () => {
         await (await server.request(server.sockets[0], { n: 1 })).all();
         assert.equal(seen.ends.length, 1);
         assert.equal(seen.data.length, n);
-      } finally {
-        await close();
-      }
+      });
     });
   }
 
   it("server -> client via session.request", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       client.on("request", answerN);
       const stream = await server.sessions[0].request({ n: 3 });
       assert.deepEqual(await stream.all(), expected(3));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("all() resolves to every packet; for await iterates them", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       server.on("request", answerN);
       const all = await (await client.request({ n: 5 })).all();
       assert.deepEqual(all, expected(5));
@@ -145,14 +130,11 @@ describe("request / response streams", () => {
       const stream = await server.request(server.sockets[0], { n: 4 });
       for await (const packet of stream) back.push(packet);
       assert.deepEqual(back, expected(4));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("next() resolves to the first packet and ends the stream", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       server.on("request", answerN);
       const stream = await client.request({ n: 3 });
       const seen = watch(stream);
@@ -175,14 +157,11 @@ describe("request / response streams", () => {
         type: "Object",
       });
       assert.equal(back.ended, true);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("res.end() sends {} as the last packet", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       server.on("request", async (_req, res) => {
         await res.write("first");
         await res.end();
@@ -192,14 +171,11 @@ describe("request / response streams", () => {
         { data: "first", type: "String" },
         { data: {}, type: "Object" },
       ]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("any send after the last packet rejects ERR_RESPONSE_SEND", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const checked: Promise<void>[] = [];
       server.on("request", (req, res) => {
         checked.push((async () => {
@@ -220,14 +196,11 @@ describe("request / response streams", () => {
       assert.deepEqual(await (await client.request("send")).all(), viaSend);
       assert.deepEqual(viaSend, [{ data: "only", type: "String" }]);
       assert.deepEqual(viaEnd, [{ data: {}, type: "Object" }]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("the request event carries (req, res) on the client, (req, res, {socket, session}) on the server", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const onServer = once<unknown[]>(server, "request");
       const out = await client.request(new Widget("asked", 7));
       const args = await onServer;
@@ -264,14 +237,11 @@ describe("request / response streams", () => {
       assert.equal(type, "Buffer");
       assert.ok(data instanceof Uint8Array);
       assert.deepEqual([...data], [1, 2, 3]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("each request gets its own uuid and its own stream", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       server.on("request", async (req, res) => {
         await res.write(req.data);
         await res.send(req.data);
@@ -285,16 +255,13 @@ describe("request / response streams", () => {
         got.map((packets) => packets.map((p) => p.data)),
         [["a", "a"], ["b", "b"], ["c", "c"]],
       );
-    } finally {
-      await close();
-    }
+    });
   });
 });
 
 describe("response stream timeouts and teardown", () => {
   it("a per-request timeout ends the stream with ERR_RESPONSE_TIMEOUT", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       // The server writes one packet and never ends the stream.
       server.on("request", (_req, res) => res.write("partial"));
       const stream = await client.request("slow", { timeout: 50 });
@@ -316,35 +283,26 @@ describe("response stream timeouts and teardown", () => {
       const s3 = await client.request("y", { timeout: 50 });
       assert.deepEqual(await s3.all(), [{ data: "partial", type: "String" }]);
       assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(s3.error));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("next() rejects with the timeout when nothing comes", async () => {
-    const { client, close } = await pair();
-    try {
+    await withPair(async ({ client }) => {
       const stream = await client.request("nobody answers", { timeout: 50 });
       await assert.rejects(stream.next(), isCode("ERR_RESPONSE_TIMEOUT"));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("the client's response_timeout option applies to requests without a timeout", async () => {
-    const { client, close } = await pair({}, { response_timeout: 50 });
-    try {
+    await withPair({}, { response_timeout: 50 }, async ({ client }) => {
       const stream = await client.request("unanswered");
       const [err] = await once<[Error]>(stream, "end");
       assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(err), String(err));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("the server's response_timeout and per-request timeout apply to server.request", async () => {
-    const { server, close } = await pair({ response_timeout: 50 });
-    try {
+    await withPair({ response_timeout: 50 }, async ({ server }) => {
       const byOption = await server.request(server.sockets[0], "unanswered");
       const byConfig = await server.request(server.sockets[0], "x", {
         timeout: 60,
@@ -355,16 +313,13 @@ describe("response stream timeouts and teardown", () => {
       ]);
       assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(e1), String(e1));
       assert.ok(isCode("ERR_RESPONSE_TIMEOUT")(e2), String(e2));
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("a per-request timeout overrides response_timeout", async () => {
-    const { server, client, close } = await pair({}, {
+    await withPair({}, {
       response_timeout: 60_000,
-    });
-    try {
+    }, async ({ server, client }) => {
       let answer!: SockhopResponseWriteableStream;
       server.on("request", (req, res) => {
         if (req.data === "late") answer = res;
@@ -379,14 +334,11 @@ describe("response stream timeouts and teardown", () => {
       await once(check, "end");
       assert.deepEqual(seen.data, []);
       assert.deepEqual(seen.ends, []);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("a stream that ended in time is not ended again by its timer", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       server.on("request", (req, res) => {
         if (req.data === "fast") res.send("done");
       });
@@ -398,14 +350,11 @@ describe("response stream timeouts and teardown", () => {
       await once(sentinel, "end");
       assert.deepEqual(seen.ends, [undefined]);
       assert.equal(fast.error, undefined);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("closing the connection ends every open stream on it with an error", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const held: SockhopResponseWriteableStream[] = [];
       server.on("request", (_req, res) => held.push(res));
       const a = await client.request("a");
@@ -422,14 +371,11 @@ describe("response stream timeouts and teardown", () => {
       assert.equal(a.ended && b.ended, true);
       // The responder's stream cannot answer on a dead connection.
       await assert.rejects(held[0].send("too late"), SockhopError);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("a client leaving ends the server's open streams to it with an error", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const got = once(client, "request");
       const s1 = await server.request(server.sockets[0], 1);
       const s2 = await server.sessions[0].request(2);
@@ -443,20 +389,15 @@ describe("response stream timeouts and teardown", () => {
         assert.ok(err instanceof SockhopError, String(err));
       }
       await assert.rejects(s1.next(), SockhopError);
-    } finally {
-      await close();
-    }
+    });
   });
 });
 
 describe("requests against raw peers", () => {
   it("the server ignores response packets for unknown uuids", async () => {
-    const server = new SockhopServer({ port: 0 });
-    const errors: unknown[] = [];
-    server.on("error", (e) => errors.push(e));
-    await server.listen();
-    const raw = await rawClient(server.port);
-    try {
+    await withRawClient(async ({ server, raw }) => {
+      const errors: unknown[] = [];
+      server.on("error", (e) => errors.push(e));
       if (server.sockets.length === 0) await once(server, "connect");
       const stream = await server.request(server.sockets[0], { q: 1 });
       const frame = await raw.until((f) => f.type === "SockhopRequest");
@@ -489,20 +430,13 @@ describe("requests against raw peers", () => {
       assert.equal((await got)[0], "still here");
       assert.equal(server.sockets.length, 1);
       assert.deepEqual(errors, []);
-    } finally {
-      await raw.close();
-      await server.close();
-    }
+    });
   });
 
   it("the client ignores response packets for unknown uuids, and writes packets in the wire order", async () => {
-    const raw = await new RawServer().listen();
-    const client = new SockhopClient({ port: raw.port });
-    const errors: unknown[] = [];
-    client.on("error", (e) => errors.push(e));
-    try {
-      await client.connect();
-      const peer = await raw.peer();
+    await withRawServer(async ({ client, peer }) => {
+      const errors: unknown[] = [];
+      client.on("error", (e) => errors.push(e));
       const stream = await client.request("q");
       const req = await peer.until((f) => f.type === "SockhopRequest");
       assert.equal(req.data.uuid, stream.uuid);
@@ -556,19 +490,15 @@ describe("requests against raw peers", () => {
       });
       assert.equal(client.connected, true);
       assert.deepEqual(errors, []);
-    } finally {
-      await client.disconnect();
-      await raw.close();
-    }
+    });
   });
 });
 
 describe("requests need peer_type Sockhop", () => {
   it("rejects ERR_REQUEST_TYPE on a json client and a json server", async () => {
-    const { server, client, close } = await pair({ peer_type: "json" }, {
+    await withPair({ peer_type: "json" }, {
       peer_type: "json",
-    });
-    try {
+    }, async ({ server, client }) => {
       await assert.rejects(
         client.request({ a: 1 }),
         isCode("ERR_REQUEST_TYPE"),
@@ -581,9 +511,7 @@ describe("requests need peer_type Sockhop", () => {
         server.sessions[0].request({ a: 1 }),
         isCode("ERR_REQUEST_TYPE"),
       );
-    } finally {
-      await close();
-    }
+    });
   });
 });
 

@@ -9,9 +9,16 @@ import {
   type Conn,
   SockhopClient,
   SockhopServer,
+  type SockhopServerOptions,
   SockhopSession,
 } from "../mod.ts";
-import { collect, once, sleep, waitFor } from "./helpers/util.ts";
+import {
+  collect,
+  once,
+  sleep,
+  waitFor,
+  withUnconnectedPair,
+} from "./helpers/util.ts";
 
 /** A promise with its resolver, to hold a session in start() or end(). */
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -40,15 +47,41 @@ function gatedSession(
   };
 }
 
-/** Connects a client and waits until the server registered it. */
-async function join(
-  server: SockhopServer,
-): Promise<{ client: SockhopClient; sock: Conn; session: SockhopSession }> {
-  const client = new SockhopClient({ port: server.port });
-  const registered = once<[Conn, SockhopSession]>(server, "connect");
-  await client.connect();
-  const [sock, session] = await registered;
-  return { client, sock, session };
+/** A client the server has registered, with its socket and session. */
+interface Joined {
+  client: SockhopClient;
+  sock: Conn;
+  session: SockhopSession;
+}
+
+/**
+ * Runs `fn` on a listening server; `join()` connects a client and waits
+ * until the server registered it. Afterwards `gates` are opened (no session
+ * is left waiting), every joined client disconnects and the server closes.
+ */
+async function withServer(
+  opts: SockhopServerOptions,
+  fn: (server: SockhopServer, join: () => Promise<Joined>) => Promise<void>,
+  gates: { open(): void }[] = [],
+): Promise<void> {
+  const server = new SockhopServer({ port: 0, ...opts });
+  await server.listen();
+  const clients: SockhopClient[] = [];
+  const join = async () => {
+    const client = new SockhopClient({ port: server.port });
+    clients.push(client);
+    const registered = once<[Conn, SockhopSession]>(server, "connect");
+    await client.connect();
+    const [sock, session] = await registered;
+    return { client, sock, session };
+  };
+  try {
+    await fn(server, join);
+  } finally {
+    for (const g of gates) g.open();
+    for (const c of clients) await c.disconnect();
+    await server.close();
+  }
 }
 
 describe("session start() and end()", () => {
@@ -98,17 +131,13 @@ describe("session start() and end()", () => {
   it("end() is awaited before disconnect", async () => {
     const log: string[] = [];
     const endGate = gate();
-    const server = new SockhopServer({
-      port: 0,
-      session_type: gatedSession(log, Promise.resolve(), endGate.promise),
-    });
-    server.on("disconnect", (_sock, session) => {
-      log.push("disconnect");
-      assert.ok(session instanceof SockhopSession);
-    });
-    await server.listen();
-    const { client } = await join(server);
-    try {
+    const session_type = gatedSession(log, Promise.resolve(), endGate.promise);
+    await withServer({ session_type }, async (server, join) => {
+      server.on("disconnect", (_sock, session) => {
+        log.push("disconnect");
+        assert.ok(session instanceof SockhopSession);
+      });
+      const { client } = await join();
       await client.disconnect();
       await waitFor(() => log.includes("end:begin"), 5000, "end()");
       assert.equal(server.sockets.length, 0, "unregistered while ending");
@@ -117,11 +146,7 @@ describe("session start() and end()", () => {
       endGate.open();
       await gone;
       assert.deepEqual(log.slice(-3), ["end:begin", "end:end", "disconnect"]);
-    } finally {
-      endGate.open();
-      await client.disconnect();
-      await server.close();
-    }
+    }, [endGate]);
   });
 
   it("a session can send to its client from start()", async () => {
@@ -130,24 +155,21 @@ describe("session start() and end()", () => {
         await this.send({ welcome: true });
       }
     }
-    const server = new SockhopServer({ port: 0, session_type: Greeter });
-    const errors: unknown[] = [];
-    server.on("error", (e) => errors.push(e));
-    await server.listen();
-    const client = new SockhopClient({ port: server.port });
-    try {
-      const welcome = once(client, "receive");
-      const registered = once(server, "connect");
-      registered.catch(() => {}); // awaited below, after the welcome
-      await client.connect();
-      assert.deepEqual((await welcome)[0], { welcome: true });
-      await registered;
-      assert.equal(server.sockets.length, 1);
-      assert.deepEqual(errors, []);
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    await withUnconnectedPair(
+      { session_type: Greeter },
+      async ({ server, client }) => {
+        const errors: unknown[] = [];
+        server.on("error", (e) => errors.push(e));
+        const welcome = once(client, "receive");
+        const registered = once(server, "connect");
+        registered.catch(() => {}); // awaited below, after the welcome
+        await client.connect();
+        assert.deepEqual((await welcome)[0], { welcome: true });
+        await registered;
+        assert.equal(server.sockets.length, 1);
+        assert.deepEqual(errors, []);
+      },
+    );
   });
 
   it("a session can kill its connection from start(): no connect, no disconnect", async () => {
@@ -156,27 +178,24 @@ describe("session start() and end()", () => {
         await this.kill();
       }
     }
-    const server = new SockhopServer({ port: 0, session_type: Bouncer });
-    const events: string[] = [];
-    server.on("connect", () => events.push("connect"));
-    server.on("disconnect", () => events.push("disconnect"));
-    await server.listen();
-    const client = new SockhopClient({ port: server.port });
-    try {
-      const gone = once(client, "disconnect");
-      await client.connect();
-      await gone;
-      // A later client's whole visit settles the first one's bookkeeping.
-      const other = new SockhopClient({ port: server.port });
-      await other.connect();
-      await other.disconnect();
-      await sleep(10);
-      assert.deepEqual(events, []);
-      assert.deepEqual(server.sockets, []);
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    await withUnconnectedPair(
+      { session_type: Bouncer },
+      async ({ server, client }) => {
+        const events: string[] = [];
+        server.on("connect", () => events.push("connect"));
+        server.on("disconnect", () => events.push("disconnect"));
+        const gone = once(client, "disconnect");
+        await client.connect();
+        await gone;
+        // A later client's whole visit settles the first one's bookkeeping.
+        const other = new SockhopClient({ port: server.port });
+        await other.connect();
+        await other.disconnect();
+        await sleep(10);
+        assert.deepEqual(events, []);
+        assert.deepEqual(server.sockets, []);
+      },
+    );
   });
 
   it("a session whose start() throws is dropped without connect", async () => {
@@ -185,33 +204,28 @@ describe("session start() and end()", () => {
         return Promise.reject(new Error("not today"));
       }
     }
-    const server = new SockhopServer({ port: 0, session_type: Refuser });
-    let connects = 0;
-    server.on("connect", () => connects++);
-    const errors = collect<[Error]>(server, "error", 1);
-    await server.listen();
-    const client = new SockhopClient({ port: server.port });
-    try {
-      const gone = once(client, "disconnect");
-      await client.connect();
-      await gone;
-      assert.equal((await errors)[0][0].message, "not today");
-      assert.equal(connects, 0);
-      assert.equal(server.sockets.length, 0);
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    await withUnconnectedPair(
+      { session_type: Refuser },
+      async ({ server, client }) => {
+        let connects = 0;
+        server.on("connect", () => connects++);
+        const errors = collect<[Error]>(server, "error", 1);
+        const gone = once(client, "disconnect");
+        await client.connect();
+        await gone;
+        assert.equal((await errors)[0][0].message, "not today");
+        assert.equal(connects, 0);
+        assert.equal(server.sockets.length, 0);
+      },
+    );
   });
 });
 
 describe("session actions and server bookkeeping", () => {
   it("session.send, session.request and session.kill act on their own connection", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const a = await join(server);
-    const b = await join(server);
-    try {
+    await withServer({}, async (server, join) => {
+      const a = await join();
+      const b = await join();
       assert.equal(a.session.sock, a.sock);
       assert.equal(a.session.server, server);
       assert.notEqual(a.session, b.session);
@@ -250,18 +264,12 @@ describe("session actions and server bookkeeping", () => {
       await b.session.send("still here");
       assert.equal((await again)[0], "still here");
       await assert.rejects(a.session.send("gone"));
-    } finally {
-      await a.client.disconnect();
-      await b.client.disconnect();
-      await server.close();
-    }
+    });
   });
 
   it("server.sessions parallels server.sockets as clients come and go", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const joined = [await join(server), await join(server), await join(server)];
-    try {
+    await withServer({}, async (server, join) => {
+      const joined = [await join(), await join(), await join()];
       const parallel = () => {
         assert.equal(server.sessions.length, server.sockets.length);
         server.sockets.forEach((s, i) =>
@@ -277,17 +285,12 @@ describe("session actions and server bookkeeping", () => {
       parallel();
       assert.deepEqual(server.sockets, [joined[0].sock, joined[2].sock]);
       assert.deepEqual(server.sessions, [joined[0].session, joined[2].session]);
-    } finally {
-      for (const j of joined) await j.client.disconnect();
-      await server.close();
-    }
+    });
   });
 
   it("receive meta carries the socket and session", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const { client, sock, session } = await join(server);
-    try {
+    await withServer({}, async (server, join) => {
+      const { client, sock, session } = await join();
       const got = once<[unknown, Record<string, unknown>]>(server, "receive");
       await client.send({ hi: 1 });
       const [data, meta] = await got;
@@ -295,23 +298,16 @@ describe("session actions and server bookkeeping", () => {
       assert.equal(meta.type, "Object");
       assert.equal(meta.socket, sock);
       assert.equal(meta.session, session);
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    });
   });
 
   it("kill_socket resolves after disconnect was emitted (and after a slow end())", async () => {
     const log: string[] = [];
     const endGate = gate();
-    const server = new SockhopServer({
-      port: 0,
-      session_type: gatedSession(log, Promise.resolve(), endGate.promise),
-    });
-    server.on("disconnect", () => log.push("disconnect"));
-    await server.listen();
-    const { client, sock } = await join(server);
-    try {
+    const session_type = gatedSession(log, Promise.resolve(), endGate.promise);
+    await withServer({ session_type }, async (server, join) => {
+      server.on("disconnect", () => log.push("disconnect"));
+      const { sock } = await join();
       const killed = server.kill_socket(sock).then(() => log.push("killed"));
       await waitFor(() => log.includes("end:begin"), 5000, "end()");
       assert.ok(!log.includes("killed"));
@@ -325,19 +321,13 @@ describe("session actions and server bookkeeping", () => {
       ]);
       // Killing it again is harmless.
       await server.kill_socket(sock);
-    } finally {
-      endGate.open();
-      await client.disconnect();
-      await server.close();
-    }
+    }, [endGate]);
   });
 
   it("server.disconnect() drops every client and keeps listening", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const a = await join(server);
-    const b = await join(server);
-    try {
+    await withServer({}, async (server, join) => {
+      const a = await join();
+      const b = await join();
       const gone = Promise.all([
         once(a.client, "disconnect"),
         once(b.client, "disconnect"),
@@ -346,39 +336,25 @@ describe("session actions and server bookkeeping", () => {
       await gone;
       assert.deepEqual(server.sockets, []);
       assert.deepEqual(server.sessions, []);
-      const c = await join(server);
-      try {
-        assert.equal(server.sockets.length, 1);
-        const got = once(server, "receive");
-        await c.client.send("new client");
-        assert.equal((await got)[0], "new client");
-      } finally {
-        await c.client.disconnect();
-      }
-    } finally {
-      await a.client.disconnect();
-      await b.client.disconnect();
-      await server.close();
-    }
+      const c = await join();
+      assert.equal(server.sockets.length, 1);
+      const got = once(server, "receive");
+      await c.client.send("new client");
+      assert.equal((await got)[0], "new client");
+    });
   });
 
   it("server.close() drops every client and stops listening", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const port = server.port;
-    const a = await join(server);
-    const late = new SockhopClient({ port });
-    try {
+    await withServer({}, async (server, join) => {
+      const a = await join();
+      const late = new SockhopClient({ port: server.port });
       const gone = once(a.client, "disconnect");
       await server.close();
       await gone;
       assert.deepEqual(server.sockets, []);
       await assert.rejects(late.connect(), /ECONNREFUSED/);
-    } finally {
-      await a.client.disconnect();
       await late.disconnect();
-      await server.close();
-    }
+    });
   });
 
   it("close() while a session is starting drops that connection unregistered", async () => {

@@ -5,6 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { TimedMap, type TimedMapReason } from "../mod.ts";
+import { within } from "./helpers/util.ts";
 
 /** A callback that records reasons, and a promise of the first one. */
 function recorder(): {
@@ -23,17 +24,6 @@ function recorder(): {
       resolve(r);
     },
   };
-}
-
-/** Resolves with `p`, or rejects after `ms` so a broken map fails fast. */
-function within<T>(p: Promise<T>, ms = 5000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("timed out")), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 describe("TimedMap", () => {

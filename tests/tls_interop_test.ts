@@ -6,7 +6,7 @@
  * TLS client (Node child; the original has TLS on the client only) with
  * `ssl: true` and with `ssl_options` alone. Values and labels, bytes,
  * remote callbacks and request streams both ways. Certificates are made
- * at test time (tests/helpers/certs.ts); peers are scripts/peers/peer.mjs.
+ * at test time (tests/helpers/certs.ts); peers are tests/fixtures/peer.mjs.
  */
 import { after, before, describe, it } from "node:test";
 import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";

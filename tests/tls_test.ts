@@ -11,26 +11,22 @@ import { connect as netConnect, type Socket } from "node:net";
 import {
   SockhopClient,
   type SockhopClientOptions,
-  SockhopError,
   SockhopServer,
   type SockhopServerOptions,
 } from "../mod.ts";
 import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";
 import {
   assertCallbacksBothWays,
-  collect,
+  assertValuesDelivered,
+  isCode,
   isDeno,
   once,
-  pair,
+  type Pair,
   tempDir,
+  Widget,
+  withPair,
+  withUnconnectedPair,
 } from "./helpers/util.ts";
-
-class Widget {
-  constructor(public name = "gear", public teeth = 12) {}
-}
-
-const isCode = (code: string) => (e: unknown) =>
-  e instanceof SockhopError && e.code === code;
 
 describe("TLS between two peers of this project", () => {
   let certs: TestCerts;
@@ -59,57 +55,30 @@ describe("TLS between two peers of this project", () => {
     ssl_options: { ca: certs.ca, ...ssl_options },
   });
 
-  /** A listening TLS server and a TLS client connected to it. */
-  const tlsPair = () =>
-    pair(serverTls(), { ssl: true, ssl_options: { ca: certs.ca } });
+  /** Runs `fn` on a TLS server and a TLS client connected to it. */
+  const withTlsPair = (fn: (p: Pair) => Promise<void>) =>
+    withPair(serverTls(), { ssl: true, ssl_options: { ca: certs.ca } }, fn);
 
   it("delivers values, Widgets and bytes both ways", async () => {
-    const { server, client, close } = await tlsPair();
-    try {
-      const got = collect(server, "receive", 6);
-      await client.send({ a: 1 });
-      await client.send([1, "two"]);
-      await client.send("text ✓");
-      await client.send(42);
-      await client.send(new Widget());
-      await client.send(new Uint8Array([0, 1, 255]));
-      const received = (await got).map(([data, meta]) => [
-        (meta as { type: string }).type,
-        data,
-      ]);
-      assert.deepEqual(received.slice(0, 5), [
-        ["Object", { a: 1 }],
-        ["Array", [1, "two"]],
-        ["String", "text ✓"],
-        ["Number", 42],
-        ["Widget", { name: "gear", teeth: 12 }],
-      ]);
-      const [type, bytes] = received[5] as [string, Uint8Array];
-      assert.equal(type, "Buffer");
-      assert.deepEqual([...bytes], [0, 1, 255]);
+    await withTlsPair(async ({ server, client }) => {
+      await assertValuesDelivered(server, client);
 
       const back = once(client, "receive");
       await server.sendall(new Widget("back", 3));
       const [data, meta] = await back;
       assert.deepEqual(data, { name: "back", teeth: 3 });
       assert.equal((meta as { type: string }).type, "Widget");
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("runs remote callbacks both ways", async () => {
-    const { server, client, close } = await tlsPair();
-    try {
+    await withTlsPair(async ({ server, client }) => {
       await assertCallbacksBothWays(server, client);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("streams a request's response packets", async () => {
-    const { server, client, close } = await tlsPair();
-    try {
+    await withTlsPair(async ({ server, client }) => {
       server.on("request", async (req, res) => {
         const { n } = req.data as { n: number };
         for (let i = 0; i < n; i++) await res.write(new Widget("part", i));
@@ -122,9 +91,7 @@ describe("TLS between two peers of this project", () => {
         { data: { name: "part", teeth: 2 }, type: "Widget" },
         { data: { done: 3 }, type: "Object" },
       ]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("reports addresses and connect/disconnect events as over TCP", async () => {
@@ -326,26 +293,18 @@ describe("TLS between two peers of this project", () => {
   });
 
   it("turns TLS on for any ssl_options key, even without ssl: true", async () => {
-    const server = new SockhopServer({
-      port: 0,
+    await withUnconnectedPair({
       ssl_options: { cert: certs.cert, key: certs.key },
-    });
-    await server.listen();
-    const client = new SockhopClient({
-      port: server.port,
+    }, {
       ssl_options: { ca: certs.ca },
-    });
-    try {
+    }, async ({ server, client }) => {
       await client.connect();
       server.on("receive", (data, meta) => meta.callback?.(data));
       const reply = await new Promise((resolve) =>
         client.send({ one: "key" }, (answer) => resolve(answer))
       );
       assert.deepEqual(reply, { one: "key" });
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
+    });
   });
 
   if (isDeno) {

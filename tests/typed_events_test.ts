@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { SockhopClient, SockhopServer } from "../mod.ts";
-import { once, pair } from "./helpers/util.ts";
+import { once, withPair } from "./helpers/util.ts";
 
 class Widget {
   constructor(public name = "gear") {}
@@ -28,8 +28,7 @@ export function typingsCompile(): void {
 
 describe("per-type receive events", () => {
   it("emits receive:<Type> on the server alongside receive", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       const widgets: unknown[] = [];
       server.on("receive:Widget", (data) => widgets.push(data));
       const all = new Promise<void>((resolve) => {
@@ -41,14 +40,11 @@ describe("per-type receive events", () => {
       await client.send({ plain: true });
       await all;
       assert.deepEqual(widgets, [{ name: "a" }]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("emits receive:<Type> on the client, with the callback in meta", async () => {
-    const { server, client, close } = await pair();
-    try {
+    await withPair(async ({ server, client }) => {
       client.on("receive:Widget", (data, meta) => meta.callback?.([data.name]));
       const answer = await new Promise((resolve) =>
         server.send(
@@ -61,8 +57,6 @@ describe("per-type receive events", () => {
       const got = once(client, "receive:Array");
       await server.send(server.sockets[0], [1, 2]);
       assert.deepEqual((await got)[0], [1, 2]);
-    } finally {
-      await close();
-    }
+    });
   });
 });

@@ -5,7 +5,7 @@
 // swallows what it writes (send path).
 import { Channel } from "../../src/channel.ts";
 import type { Conn } from "../../src/transport/types.ts";
-import { ObjectBuffer } from "../../src/wire/object_buffer.ts";
+import { ObjectBuffer } from "../../src/object_buffer.ts";
 
 const encoder = new TextEncoder();
 const N = 1000;

@@ -20,7 +20,9 @@ import { Buffer } from "node:buffer";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { SockhopError } from "../errors.ts";
-import { AsyncQueue } from "./async_queue.ts";
+import { noop } from "../util.ts";
+import { AsyncQueue } from "../async_queue.ts";
+import { listenReclaiming } from "./unix_path.ts";
 import type {
   Addr,
   Conn,
@@ -39,8 +41,6 @@ export interface NodeConn extends Conn {
 /** How long a TLS client may take to finish its handshake (as in Deno). */
 const HANDSHAKE_TIMEOUT = 10_000;
 
-const noop = () => {};
-
 function tcpAddr(address: string | undefined, port: number | undefined): Addr {
   return { transport: "tcp", hostname: address ?? "", port: port ?? 0 };
 }
@@ -50,67 +50,41 @@ const READ_HIGH_WATER = 1024 * 1024;
 
 /**
  * Incoming chunks, ending (never throwing) on end-of-stream, reset or
- * destroy. Fed by `data` events into a small queue; the socket is paused
- * while more than {@linkcode READ_HIGH_WATER} bytes wait, so a slow consumer
- * still pushes back on the peer. The socket's own async iterator did the
+ * destroy. Fed by `data` events into a queue; the socket is paused while
+ * more than {@linkcode READ_HIGH_WATER} bytes wait, so a slow consumer
+ * still pushes back on the peer. The socket's own async iterator does the
  * same job with a `readable`/`read()` round and stream bookkeeping per
- * chunk; replacing it cut the Node build's CPU per remote-callback round
- * trip in the benchmark (see the commit message for figures).
+ * chunk, which cost CPU per message.
  */
 function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-      const queue: Uint8Array[] = [];
-      let queued = 0;
       let done = false;
-      let waiter: ((r: IteratorResult<Uint8Array>) => void) | null = null;
-      const onData = (chunk: Buffer) => {
-        if (waiter) {
-          const wake = waiter;
-          waiter = null;
-          wake({ value: chunk, done: false });
-          return;
-        }
-        queue.push(chunk);
-        queued += chunk.length;
-        if (queued > READ_HIGH_WATER) socket.pause();
-      };
+      const onData = (chunk: Buffer) => queue.push(chunk);
       const onEnd = () => {
         if (done) return;
         done = true;
         socket.off("data", onData);
-        if (waiter) {
-          const wake = waiter;
-          waiter = null;
-          wake({ value: undefined, done: true });
-        }
+        queue.end();
       };
+      const queue: AsyncQueue<Uint8Array> = new AsyncQueue<Uint8Array>({
+        size: (chunk) => chunk.length,
+        highWater: READ_HIGH_WATER,
+        onHigh: () => socket.pause(),
+        onLow: () => socket.resume(),
+        // Leaving the loop early ends the connection, as leaving a Node
+        // stream's own iterator does.
+        onReturn: () => {
+          onEnd();
+          queue.drain();
+          socket.destroy();
+        },
+      });
       socket.on("data", onData);
       socket.once("end", onEnd);
       socket.once("close", onEnd);
       if (socket.destroyed) onEnd();
-      return {
-        next(): Promise<IteratorResult<Uint8Array>> {
-          if (queue.length > 0) {
-            const value = queue.shift()!;
-            queued -= value.length;
-            if (queued <= READ_HIGH_WATER && socket.isPaused()) {
-              socket.resume();
-            }
-            return Promise.resolve({ value, done: false });
-          }
-          if (done) return Promise.resolve({ value: undefined, done: true });
-          return new Promise((resolve) => (waiter = resolve));
-        },
-        return(): Promise<IteratorResult<Uint8Array>> {
-          // Leaving the loop early ends the connection, as leaving a Node
-          // stream's own iterator does.
-          onEnd();
-          queue.length = 0;
-          socket.destroy();
-          return Promise.resolve({ value: undefined, done: true });
-        },
-      };
+      return queue[Symbol.asyncIterator]();
     },
   };
 }
@@ -299,7 +273,8 @@ function listen(options: ListenOptions): Promise<Listener> {
 /** The Node transport. */
 export const transport: Transport = {
   connect,
-  listen,
+  listen: (options: ListenOptions): Promise<Listener> =>
+    listenReclaiming(listen, connect, options),
   userBytes: (bytes: Uint8Array): Uint8Array =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
 };

@@ -149,7 +149,11 @@ export interface Listener {
 export interface Transport {
   /** Opens a connection; rejects like Node does (`code` `ECONNREFUSED`, ...). */
   connect(options: ConnectOptions): Promise<Conn>;
-  /** Binds and starts listening. */
+  /**
+   * Binds and starts listening. A Unix socket path left by a dead process
+   * is reclaimed; a live one, or a file that is not a socket, fails with
+   * `ERR_ADDRESS_IN_USE`.
+   */
   listen(options: ListenOptions): Promise<Listener>;
   /**
    * Wraps bytes handed to users: a Node `Buffer` in Node (as the original

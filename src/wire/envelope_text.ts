@@ -2,9 +2,9 @@
  * Envelope frames written as text from their parts, byte for byte what
  * `JSON.stringify` of the envelope object gives (same keys, same order).
  * Only the payload goes through `JSON.stringify`: stringifying the whole
- * envelope walks its fixed keys and calls the packets' `toJSON`, about
- * three times the cost of stringifying a small payload alone. Pure code,
- * no I/O.
+ * envelope walks its fixed keys and calls the packets' `toJSON`, which
+ * costs several times more than stringifying a small payload alone. Pure
+ * code, no I/O.
  * @module
  */
 

@@ -2,7 +2,7 @@
  * The checks the interop tests run on a link (tests/helpers/peer_link.ts),
  * whatever the peer's library, runtime and transport: values and their
  * labels both ways, remote callbacks both ways, streamed requests both
- * ways, and pings. The peer answers as scripts/peers/peer.mjs describes.
+ * ways, and pings. The peer answers as tests/fixtures/peer.mjs describes.
  * @module
  */
 
@@ -28,7 +28,7 @@ export function localBytes(bytes: number[]): Uint8Array {
   return isDeno ? new Uint8Array(bytes) : Buffer.from(bytes);
 }
 
-/** How the peer reports received bytes (see scripts/peers/peer.mjs). */
+/** How the peer reports received bytes (see tests/fixtures/peer.mjs). */
 export function peerBytes(library: PeerLibrary, bytes: number[]): unknown {
   // The original hands over what Buffer.toJSON() made, as it is.
   if (library === "original") return { type: "Buffer", data: bytes };

@@ -1,5 +1,5 @@
 /**
- * Runs a Sockhop peer in a child process (scripts/peers/peer.mjs) and talks
+ * Runs a Sockhop peer in a child process (tests/fixtures/peer.mjs) and talks
  * to it over JSON lines: the ORIGINAL sockhop@1.8.4 or this project's npm
  * build in Node, or this project's sources in Deno.
  * Runtime-neutral: works from `deno test` and from the npm build's tests.
@@ -8,30 +8,17 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { denoCommand, isDeno, repoRoot } from "./util.ts";
 
-const DRIVER = join("scripts", "peers", "peer.mjs");
-
 /**
- * The driver's path: looked for in the ancestors of this file (tests/helpers/
- * here, npm/esm/tests/helpers/ after the build), then of the working
- * directory.
+ * The driver's path: the one in the repository's tests/fixtures/, also when
+ * these tests run from the npm build (the build's copy of it sits at another
+ * depth, where its relative imports of the library do not resolve).
  */
 export function driverPath(): string {
-  const starts = [dirname(fileURLToPath(import.meta.url)), process.cwd()];
-  for (let dir of starts) {
-    while (true) {
-      const candidate = join(dir, DRIVER);
-      if (existsSync(candidate)) return candidate;
-      const up = dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  }
-  throw new Error(`cannot find ${DRIVER} above ${starts.join(" or ")}`);
+  return join(repoRoot(), "tests", "fixtures", "peer.mjs");
 }
 
 /**
@@ -91,7 +78,7 @@ export class PeerProcess {
   }
 
   /**
-   * Starts `scripts/peers/peer.mjs` with `library`: in Deno for "source"
+   * Starts `tests/fixtures/peer.mjs` with `library`: in Deno for "source"
    * (`denoCommand()`), else in Node.
    * @throws if "npm" is asked for and the npm build is missing
    */

@@ -6,12 +6,13 @@
 
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EventEmitter } from "node:events";
-import { SockhopClient, SockhopServer } from "../../mod.ts";
+import { SockhopClient, SockhopError, SockhopServer } from "../../mod.ts";
 import type { SockhopClientOptions, SockhopServerOptions } from "../../mod.ts";
 
 /** Whether the tests run in Deno (else Node, from the npm build). */
@@ -108,19 +109,58 @@ export async function waitFor(
   }
 }
 
+/** Resolves with `p`, or rejects after `ms` so a broken test fails fast. */
+export function within<T>(
+  p: Promise<T>,
+  ms = 5000,
+  what = "promise",
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** A predicate for `assert.rejects`: a SockhopError with this code. */
+export const isCode = (code: string) => (e: unknown): boolean =>
+  e instanceof SockhopError && e.code === code;
+
+/** A loopback port nobody listens on (just freed by the OS). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /** A fresh temporary directory and a function that removes it. */
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "sockhop-test-"));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A started server on an OS-picked port and a connected client. */
-export async function pair(
+/** A server and a client of it, and a function that closes both. */
+export interface Pair {
+  /** A server listening on an OS-picked port (or the given path). */
+  server: SockhopServer;
+  /** A client with the server's port (or path). */
+  client: SockhopClient;
+  /** Disconnects the client and closes the server. */
+  close: () => Promise<void>;
+}
+
+/** A listening server and a client of it that has not connected yet. */
+export async function unconnectedPair(
   serverOpts: SockhopServerOptions = {},
   clientOpts: SockhopClientOptions = {},
-): Promise<
-  { server: SockhopServer; client: SockhopClient; close: () => Promise<void> }
-> {
+): Promise<Pair> {
   const server = new SockhopServer({ port: 0, ...serverOpts });
   await server.listen();
   const client = new SockhopClient({
@@ -132,20 +172,100 @@ export async function pair(
     await client.disconnect();
     await server.close();
   };
-  try {
-    const connected = once(server, "connect");
-    await client.connect();
-    await connected;
-  } catch (e) {
-    await close(); // a failed pair leaves nothing open
-    throw e;
-  }
   return { server, client, close };
 }
 
-/** A user class, to see its name travel as the type label. */
-class Gadget {
-  constructor(public name: string, public teeth: number) {}
+/** A started server on an OS-picked port and a connected client. */
+export async function pair(
+  serverOpts: SockhopServerOptions = {},
+  clientOpts: SockhopClientOptions = {},
+): Promise<Pair> {
+  const p = await unconnectedPair(serverOpts, clientOpts);
+  try {
+    const connected = once(p.server, "connect");
+    await p.client.connect();
+    await connected;
+  } catch (e) {
+    await p.close(); // a failed pair leaves nothing open
+    throw e;
+  }
+  return p;
+}
+
+/**
+ * Runs `fn` on a fresh pair and closes the pair afterwards, whatever `fn`
+ * does. Server and client options, if any, come before `fn`.
+ */
+export interface WithPair {
+  <T>(fn: (p: Pair) => Promise<T>): Promise<T>;
+  <T>(
+    serverOpts: SockhopServerOptions,
+    fn: (p: Pair) => Promise<T>,
+  ): Promise<T>;
+  <T>(
+    serverOpts: SockhopServerOptions,
+    clientOpts: SockhopClientOptions,
+    fn: (p: Pair) => Promise<T>,
+  ): Promise<T>;
+}
+
+function runOn(make: typeof pair): WithPair {
+  return (async (...args: unknown[]) => {
+    const fn = args.pop() as (p: Pair) => Promise<unknown>;
+    const p = await make(
+      ...args as [SockhopServerOptions?, SockhopClientOptions?],
+    );
+    try {
+      return await fn(p);
+    } finally {
+      await p.close();
+    }
+  }) as WithPair;
+}
+
+/** {@linkcode WithPair} on a connected {@linkcode pair}. */
+export const withPair: WithPair = runOn(pair);
+
+/** {@linkcode WithPair} on an {@linkcode unconnectedPair}. */
+export const withUnconnectedPair: WithPair = runOn(unconnectedPair);
+
+/** A user class whose name travels as the type label "Widget". */
+export class Widget {
+  constructor(public name = "gear", public teeth = 12) {}
+}
+
+/**
+ * Values of every kind go from client to server with their type labels:
+ * JSON values, a class instance, and bytes (a Uint8Array on arrival).
+ */
+export async function assertValuesDelivered(
+  server: SockhopServer,
+  client: SockhopClient,
+): Promise<void> {
+  const got = collect(server, "receive", 7);
+  await client.send({ a: 1 });
+  await client.send([1, "two"]);
+  await client.send("text ✓");
+  await client.send(42);
+  await client.send(true);
+  await client.send(new Widget());
+  await client.send(new Uint8Array([0, 1, 255]));
+  const received = (await got).map(([data, meta]) => [
+    (meta as { type: string }).type,
+    data,
+  ]);
+  assert.deepEqual(received.slice(0, 6), [
+    ["Object", { a: 1 }],
+    ["Array", [1, "two"]],
+    ["String", "text ✓"],
+    ["Number", 42],
+    ["Boolean", true],
+    ["Widget", { name: "gear", teeth: 12 }],
+  ]);
+  const [type, bytes] = received[6] as [string, Uint8Array];
+  assert.equal(type, "Buffer");
+  assert.ok(bytes instanceof Uint8Array);
+  assert.deepEqual([...bytes], [0, 1, 255]);
 }
 
 /**
@@ -163,7 +283,7 @@ export async function assertCallbacksBothWays(
   );
   assert.deepEqual(reply, [{ echo: "ping?" }, "Object"]);
 
-  client.on("receive", (_data, meta) => meta.callback?.(new Gadget("w", 1)));
+  client.on("receive", (_data, meta) => meta.callback?.(new Widget("w", 1)));
   const back = await new Promise((resolve) =>
     server.send(
       server.sockets[0],
@@ -171,5 +291,5 @@ export async function assertCallbacksBothWays(
       (answer, meta) => resolve([answer, meta.type]),
     )
   );
-  assert.deepEqual(back, [{ name: "w", teeth: 1 }, "Gadget"]);
+  assert.deepEqual(back, [{ name: "w", teeth: 1 }, "Widget"]);
 }

@@ -1,30 +1,14 @@
 /**
  * Framing: values to terminated JSON text and back, across arbitrary chunk
- * boundaries. Pure code, no I/O.
+ * boundaries. Pure code, no I/O. Channels use it directly; the public
+ * ObjectBuffer (src/object_buffer.ts) wraps it.
  * @module
  */
 
-import { EventEmitter } from "node:events";
-import { SockhopError } from "../errors.ts";
-import { transport } from "../transport/runtime.ts";
+import { SockhopError, type SockhopErrorCode } from "../errors.ts";
 
 /** A terminator used both ways, or a `[receive, transmit]` pair. */
 export type Terminator = string | [string, string];
-
-/** Options of {@linkcode ObjectBuffer}. */
-export interface ObjectBufferOptions {
-  /** Frame terminator (default `"\n"`), or `[rx, tx]`. */
-  terminator?: Terminator;
-  /** Pass frames that are not JSON through as strings, and allow sending
-   * non-objects (default `false`). */
-  allow_non_objects?: boolean;
-  /**
-   * Longest frame accepted, counted in characters of decoded text (never
-   * more than its UTF-8 bytes). Longer input is dropped with an
-   * `ERR_MESSAGE_TOO_LARGE` error event. Default 256 MiB.
-   */
-  max_message_bytes?: number;
-}
 
 /** Default frame-size limit: far above ordinary large messages. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
@@ -52,32 +36,19 @@ export function terminatorPair(t: Terminator | undefined): [string, string] {
 }
 
 /**
- * Splits a byte stream into JSON values, and turns values into terminated
- * frames. Bad input is reported through the `error` event (as the original
- * library did), never thrown.
+ * Splits a byte stream into JSON values. Bad input is reported to
+ * `onError` (and the frame skipped), never thrown.
  *
  * Each incoming byte is decoded once and scanned once: a frame that arrives
  * in many chunks is kept as a list of pieces and joined a single time, so
  * the cost grows linearly with the message size.
- *
- * @example
- * ```ts
- * import { ObjectBuffer } from "@sockhop/sockhop";
- *
- * const ob = new ObjectBuffer();
- * ob.on("error", (e) => console.error(e.code));
- * const bytes = ob.obj2buf({ hello: "world" })!;
- * console.log(ob.buf2obj(bytes.subarray(0, 5))); // []
- * console.log(ob.buf2obj(bytes.subarray(5))); // [ { hello: "world" } ]
- * ```
  */
-export class ObjectBuffer extends EventEmitter {
+export class FrameDecoder {
   readonly #rx: string;
-  readonly #tx: string;
   readonly #allowNonObjects: boolean;
   readonly #max: number;
+  readonly #onError: (error: SockhopError) => void;
   readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  readonly #encoder = new TextEncoder();
   /** Text of the frame being received, in pieces. */
   #parts: string[] = [];
   #pendingLength = 0;
@@ -85,33 +56,27 @@ export class ObjectBuffer extends EventEmitter {
   #skipping = false;
 
   /**
-   * Makes a buffer with its own framing state.
-   * @param opts terminator, allow_non_objects and max_message_bytes
+   * Makes a decoder with its own framing state.
+   * @param rx the receive terminator (non-empty)
+   * @param opts allow_non_objects and max_message_bytes
+   * @param onError told of bad input, synchronously, as it is found
    */
-  constructor(opts: ObjectBufferOptions = {}) {
-    super();
-    [this.#rx, this.#tx] = terminatorPair(opts.terminator);
+  constructor(
+    rx: string,
+    opts: { allow_non_objects?: boolean; max_message_bytes?: number },
+    onError: (error: SockhopError) => void,
+  ) {
+    this.#rx = rx;
     this.#allowNonObjects = opts.allow_non_objects === true;
     this.#max = opts.max_message_bytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  }
-
-  /** The transmit terminator appended by {@linkcode obj2str}. */
-  get tx_terminator(): string {
-    return this.#tx;
+    this.#onError = onError;
   }
 
   /**
    * Feeds received bytes; returns every value completed by them, in order.
    * @param chunk bytes from the stream, any size, cut anywhere
    */
-  buf2obj(chunk: Uint8Array): unknown[] {
-    if (!(chunk instanceof Uint8Array)) {
-      this.#error(
-        "buf2obj called with non buffer object",
-        "ERR_OBJECTBUFFER_BAD_BUFFER",
-      );
-      return [];
-    }
+  decode(chunk: Uint8Array): unknown[] {
     let text = this.#decoder.decode(chunk, { stream: true });
     const out: unknown[] = [];
     const rx = this.#rx;
@@ -149,51 +114,6 @@ export class ObjectBuffer extends EventEmitter {
     }
     if (start < text.length) this.#append(text.slice(start));
     return out;
-  }
-
-  /**
-   * Serialises a value to a frame, as bytes (a `Buffer` in Node). Emits an
-   * `error` event and returns `undefined` for a value it cannot send.
-   * @param obj the value to send
-   */
-  obj2buf(obj: unknown): Uint8Array | undefined {
-    const text = this.obj2str(obj);
-    if (text === undefined) return undefined;
-    return transport.userBytes(this.#encoder.encode(text));
-  }
-
-  /**
-   * Serialises a value to frame text (JSON plus the transmit terminator).
-   * Emits an `error` event and returns `undefined` for a value it cannot
-   * send.
-   * @param obj the value to send
-   */
-  obj2str(obj: unknown): string | undefined {
-    if (!this.#allowNonObjects && typeof obj !== "object") {
-      this.#error(
-        "obj2buf called with non object type (set allow_non_objects if you want this behavior)",
-        "ERR_OBJECTBUFFER_BAD_OBJECT",
-      );
-      return undefined;
-    }
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(obj);
-    } catch (e) {
-      this.#error(
-        `obj2buf cannot serialise this value: ${(e as Error).message}`,
-        "ERR_OBJECTBUFFER_BAD_OBJECT",
-      );
-      return undefined;
-    }
-    if (json === undefined) {
-      this.#error(
-        "obj2buf called with a value JSON cannot represent",
-        "ERR_OBJECTBUFFER_BAD_OBJECT",
-      );
-      return undefined;
-    }
-    return json + this.#tx;
   }
 
   /** Drops any partial frame (e.g. when a connection is reused). */
@@ -259,14 +179,20 @@ export class ObjectBuffer extends EventEmitter {
     );
   }
 
-  #error(
-    message: string,
-    code:
-      | "ERR_OBJECTBUFFER_BAD_BUFFER"
-      | "ERR_OBJECTBUFFER_BAD_BUFFER_DATA"
-      | "ERR_OBJECTBUFFER_BAD_OBJECT"
-      | "ERR_MESSAGE_TOO_LARGE",
-  ): void {
-    this.emit("error", new SockhopError(message, code));
+  #error(message: string, code: SockhopErrorCode): void {
+    this.#onError(new SockhopError(message, code));
   }
+}
+
+/**
+ * The frame text of a value: its JSON plus the transmit terminator, or
+ * undefined when JSON has no text for it (`undefined`, a function, a
+ * symbol). Throws what `JSON.stringify` throws (a cycle, a BigInt); each
+ * caller turns both failures into its own error.
+ * @param value the value to send
+ * @param tx the transmit terminator
+ */
+export function frameText(value: unknown, tx: string): string | undefined {
+  const json = JSON.stringify(value);
+  return json === undefined ? undefined : json + tx;
 }

@@ -3,15 +3,24 @@
  * @module
  */
 
-import type { SockhopResponseStreamEvents } from "./events.ts";
-import { TypedEmitter } from "./typed_emitter.ts";
+import { AsyncQueue } from "./async_queue.ts";
 import { SockhopError } from "./errors.ts";
+import { TypedEmitter } from "./typed_emitter.ts";
+import type { Payload } from "./types.ts";
 import {
   SockhopRequest,
   SockhopResponsePacket,
 } from "./wire/request_packets.ts";
 
 export { SockhopRequest, SockhopResponsePacket };
+
+/** Events of {@linkcode SockhopResponseReadableStream}. */
+export type SockhopResponseStreamEvents<T = Payload> = {
+  /** A response packet arrived. */
+  data: [data: T, type: string];
+  /** The stream ended; `err` says why when it was not the last packet. */
+  end: [err?: Error];
+};
 
 /** One received response packet's payload and type label. */
 export interface ResponsePayload<T = unknown> {
@@ -76,7 +85,7 @@ export class SockhopResponseReadableStream<T = unknown>
   #held: (() => void)[] | null = null;
   /**
    * A pending `next()`, settled directly rather than through two `once`
-   * listeners: those cost about 600 bytes and two closures per request.
+   * listeners (their wrappers and closures, per request).
    */
   #nextResolve: ((p: ResponsePayload<T>) => void) | null = null;
   #nextReject: ((e: Error) => void) | null = null;
@@ -243,22 +252,14 @@ export class SockhopResponseReadableStream<T = unknown>
    * it ended abnormally.
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<ResponsePayload<T>> {
-    const queue: ResponsePayload<T>[] = [];
-    let wake: (() => void) | null = null;
-    const onData = (data: T, type: string) => {
-      queue.push({ data, type });
-      wake?.();
-    };
-    const onEnd = () => wake?.();
+    const queue = new AsyncQueue<ResponsePayload<T>>();
+    const onData = (data: T, type: string) => queue.push({ data, type });
+    const onEnd = () => queue.end();
     this.on("data", onData);
     this.on("end", onEnd);
+    if (this.#ended) queue.end();
     try {
-      while (true) {
-        while (queue.length > 0) yield queue.shift()!;
-        if (this.#ended) break;
-        await new Promise<void>((r) => (wake = r));
-        wake = null;
-      }
+      yield* queue;
       if (this.#error) throw this.#error;
     } finally {
       this.off("data", onData);

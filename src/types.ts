@@ -1,0 +1,58 @@
+/**
+ * The vocabulary shared by clients, servers, sessions and channels: what a
+ * received value comes with, what a send or a request takes, and the
+ * options a channel runs with. Types only, at the bottom of the imports.
+ * @module
+ */
+
+import type { TimedMapReason } from "./timed_map.ts";
+import type { Terminator } from "./wire/framing.ts";
+
+/**
+ * A received payload. Typed `any` so that listeners may name the type they
+ * expect (`(data: Widget, meta) => ...`); check `meta.type` first.
+ */
+// deno-lint-ignore no-explicit-any
+export type Payload = any;
+
+/** Metadata of a received value. */
+export interface ReceiveMeta {
+  /** The value's type label. */
+  type: string;
+  /** Present when the sender wants an answer: call it with the reply. */
+  callback?: (reply?: unknown) => Promise<void>;
+}
+
+/** Called with a remote callback's answer. */
+// deno-lint-ignore no-explicit-any
+export type RemoteCallback = (data: any, meta: { type: string }) => void;
+
+/** Options of a send that asks for a remote callback. */
+export interface SendOptions {
+  /** Told why the callback was dropped unanswered ("timed-out", "stopped"). */
+  error_cb?: (reason: TimedMapReason) => void;
+  /** How long to wait for the answer, in ms (default `response_timeout`). */
+  timeout?: number;
+}
+
+/** Options of a request. */
+export interface RequestOptions {
+  /** How long the response stream may stay open, in ms. */
+  timeout?: number;
+}
+
+/** Options a channel takes from its client or server. */
+export interface ChannelOptions {
+  peer_type: "Sockhop" | "json";
+  terminator: Terminator;
+  allow_non_objects: boolean;
+  max_message_bytes?: number;
+  max_pending_bytes?: number;
+  /** Default lifetime of response streams and remote callbacks (ms). */
+  response_timeout: number;
+  /**
+   * Wraps received bytes handed to users (the transport's `userBytes`: a
+   * `Buffer` in Node); default: the bytes as they are.
+   */
+  user_bytes?: (bytes: Uint8Array) => Uint8Array;
+}
