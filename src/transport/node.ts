@@ -91,10 +91,14 @@ function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
 
 /** When the current turn of awaited writes began (see `settle`). */
 let turnStart = 0;
-/** Whether a new turn is already scheduled. */
-let turnScheduled = false;
+/** Whether the turn ran over and its end is scheduled. */
+let overdue = false;
+/** Writes settled since the clock was last read. */
+let unchecked = 0;
 /** The longest a run of awaited writes may keep the event loop, in ms. */
 const MAX_TURN_MS = 20;
+/** The clock is read once per this many writes, not on every one. */
+const CHECK_EVERY = 32;
 
 /**
  * Resolves a write. Node calls a write back from `process.nextTick` when
@@ -104,14 +108,19 @@ const MAX_TURN_MS = 20;
  * check phase (about what a Deno write costs), where the next turn starts.
  */
 function settle(resolve: () => void): void {
-  if (performance.now() - turnStart < MAX_TURN_MS) {
-    resolve();
-    return;
-  }
-  if (!turnScheduled) {
-    turnScheduled = true;
+  if (!overdue) {
+    if (++unchecked < CHECK_EVERY) {
+      resolve();
+      return;
+    }
+    unchecked = 0;
+    if (performance.now() - turnStart < MAX_TURN_MS) {
+      resolve();
+      return;
+    }
+    overdue = true;
     setImmediate(() => {
-      turnScheduled = false;
+      overdue = false;
       turnStart = performance.now();
     });
   }
