@@ -5,7 +5,7 @@
  * process per measurement. The contenders take turns: round 1 runs each of
  * them once, then round 2, ... up to BENCH_RUNS rounds (default 3), and every
  * figure is the median of its rounds; within a round, each short measure is
- * the best of BENCH_REPEAT runs (default 3). Interleaving matters on a shared
+ * the best of BENCH_REPEAT runs (default 5). Interleaving matters on a shared
  * machine: a burst of load from elsewhere then hits every contender alike
  * instead of skewing one column, so the ratios stay meaningful. Prints one
  * table per transport with ratios against the original, then the goals of

@@ -12,10 +12,10 @@ import {
   ROUND_TRIPS,
 } from "./floor.mjs";
 
-// Every floor measure is short: the best of BENCH_REPEAT (3) runs at least.
+// Every floor measure is short: the best of BENCH_REPEAT (5) runs at least.
 const runs = Math.max(
   Number(Deno.env.get("BENCH_RUNS") ?? 3),
-  Number(Deno.env.get("BENCH_REPEAT") ?? 3),
+  Number(Deno.env.get("BENCH_REPEAT") ?? 5),
 );
 const count = Math.round(100_000 * Number(Deno.env.get("BENCH_SCALE") ?? 1));
 const encoder = new TextEncoder();

@@ -13,10 +13,10 @@ import {
   ROUND_TRIPS,
 } from "./floor.mjs";
 
-// Every floor measure is short: the best of BENCH_REPEAT (3) runs at least.
+// Every floor measure is short: the best of BENCH_REPEAT (5) runs at least.
 const runs = Math.max(
   Number(process.env.BENCH_RUNS ?? 3),
-  Number(process.env.BENCH_REPEAT ?? 3),
+  Number(process.env.BENCH_REPEAT ?? 5),
 );
 const transport = process.argv[2] ?? "tcp";
 const count = Math.round(100_000 * Number(process.env.BENCH_SCALE ?? 1));

@@ -13,7 +13,7 @@ const args = globalThis.Deno?.args ?? process.argv.slice(2);
 const which = args[0];
 const mode = args[1] ?? "tcp";
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const repeat = Number(process.env.BENCH_REPEAT ?? 3);
+const repeat = Number(process.env.BENCH_REPEAT ?? 5);
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 
 let lib;

@@ -212,7 +212,7 @@ export async function best(fn, runs, better = (a, b) => a > b) {
  */
 export async function runSuite(
   lib,
-  { transport = "tcp", runs = 3, repeat = 3, scale = 1 } = {},
+  { transport = "tcp", runs = 3, repeat = 5, scale = 1 } = {},
 ) {
   const n = (x) => Math.max(1, Math.round(x * scale));
   const t = transport;
