@@ -146,6 +146,8 @@ const rows: [string, keyof Suite, "rate" | "ms"][] = [
 const [la, lb, lc] = libraries.map(([label]) => label);
 const idle = libraries.map(([label]) => medians(idleRuns.get(label)!));
 const goals: [string, number, number][] = [];
+/** time(32 MiB) / time(8 MiB): 4 is linear in the size. */
+const linear: [string, number][] = [];
 
 for (const t of transports) {
   const [a, b, c] = [la, lb, lc].map((l) => medians(suites.get(`${l} ${t}`)!));
@@ -221,6 +223,12 @@ for (const t of transports) {
     [`(a) 32 MiB vs original${tag}`, c.mib32_ms / a.mib32_ms, 20],
     [`(b) 32 MiB vs original${tag}`, c.mib32_ms / b.mib32_ms, 20],
   );
+  for (const [label, r] of [["(a)", a], ["(b)", b], ["(c)", c]] as const) {
+    linear.push([
+      `${label} time(32 MiB) / time(8 MiB)${tag}`,
+      r.mib32_ms / r.mib8_ms,
+    ]);
+  }
 }
 
 console.log(
@@ -231,6 +239,14 @@ for (const [label, value, target] of goals) {
     `| ${label} | ${x(value)} | ≥ ${target}× | ${
       value >= target ? "yes" : "no"
     } |`,
+  );
+}
+for (const [label, value] of linear) {
+  const ours = !label.startsWith("(c)");
+  console.log(
+    `| ${label} | ${value.toFixed(2)} | ${
+      ours ? "≤ 5 (4 = linear)" : "(4 = linear)"
+    } | ${ours ? (value <= 5 ? "yes" : "no") : "-"} |`,
   );
 }
 const node = new TextDecoder().decode(
