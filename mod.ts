@@ -1,5 +1,5 @@
 /**
- * Sockhop: object-centric sockets for Deno and Node.
+ * Sockhop: object-centric sockets for Deno, Node and Bun.
  *
  * Put a string, an object or a `Widget` into one end and it comes out of
  * the other, labelled with its type, over TCP, Unix domain sockets or TLS,
@@ -25,8 +25,8 @@
  * - Building blocks, usable alone: {@linkcode ObjectBuffer} (framing),
  *   {@linkcode TimedMap}, {@linkcode TypedEmitter}.
  *
- * This module uses Deno's socket APIs; Node gets the same API from the
- * npm package `@sockhop/sockhop`, built from these sources. Deno needs
+ * This module uses Deno's socket APIs; Node and Bun get the same API from
+ * the npm package `@sockhop/sockhop`, built from these sources. Deno needs
  * `--allow-net` (and `--allow-read --allow-write` for Unix sockets).
  *
  * @example
@@ -62,6 +62,7 @@ export {
   type SessionClass,
   type SessionHost,
   SockhopSession,
+  type SockhopSessionEvents,
 } from "./src/session.ts";
 export { SockhopError, type SockhopErrorCode } from "./src/errors.ts";
 export type { CommonOptions } from "./src/options.ts";
@@ -103,7 +104,10 @@ export type {
   SockhopClientEvents,
   SockhopServerEvents,
 } from "./src/events.ts";
-export { DEFAULT_MAX_PENDING_BYTES } from "./src/write_queue.ts";
+export {
+  DEFAULT_MAX_PENDING_BYTES,
+  DEFAULT_WRITE_TIMEOUT,
+} from "./src/write_queue.ts";
 export type {
   Addr,
   Conn,

@@ -8,9 +8,10 @@
  * the sources in a scratch folder with `mappings` applied (the Deno
  * transport replaced by the Node one), compile ES modules (`npm/esm`),
  * CommonJS (`npm/script`) and declarations (`npm/types`, plus `npm/script`
- * for `require`), write `npm/package.json`, copy README and LICENSE. The
- * tests are compiled too (`npm/esm/tests`, not published) so that
- * `deno task test:node` runs them under Node against the compiled package.
+ * for `require`), write `npm/package.json`, copy README, LICENSE and
+ * PROTOCOL.md. The tests are compiled too (`npm/esm/tests`, not published)
+ * so that `deno task test:node` and `deno task test:bun` run them against
+ * the compiled package.
  *
  * The options below keep dnt's names: where JSR is reachable, replacing this
  * file with a call to dnt's `build(options)` is the whole migration.
@@ -305,6 +306,7 @@ function writePackageJson(): void {
       "!esm/scripts/",
       "script/",
       "types/",
+      "PROTOCOL.md",
     ],
   };
   writeFileSync(out("package.json"), JSON.stringify(pkg, null, 2) + "\n");
@@ -373,7 +375,7 @@ export function build(): number {
   fixDeclarationSpecifiers(out("types"));
   fixDeclarationSpecifiers(out("script"));
   writePackageJson();
-  for (const file of ["README.md", "LICENSE"]) {
+  for (const file of ["README.md", "LICENSE", "PROTOCOL.md"]) {
     cpSync(join(root, file), out(file));
   }
   verify();

@@ -8,8 +8,10 @@
  * build (if needed), `npm pack` of npm/, publint and attw on that tarball,
  * an offline install of the tarball into a scratch Node project in a temp
  * folder, the drop-in shape there (`require` and `import` of the package,
- * as tests/helpers/drop_in.ts defines it), the CommonJS and ES module examples of
- * `scripts/npm_examples/` (each must exit 0 by itself), and a TypeScript
+ * as tests/helpers/drop_in.ts defines it), the JavaScript examples of
+ * `scripts/npm_examples/` (README's examples for Node and Bun, and the
+ * Widget one in CommonJS and ES modules) under Node and under Bun (each
+ * must exit 0 by itself and print what it promises), and a TypeScript
  * consumer in both module formats. Exits 1 if any step failed; the temp
  * folder is removed in every case.
  * @module
@@ -111,6 +113,7 @@ function buildIsStale(): boolean {
     "deno.json",
     "README.md",
     "LICENSE",
+    "PROTOCOL.md",
   ];
   const built = statSync(marker).mtimeMs;
   return inputs.some((p) => newest(join(root, p)) > built);
@@ -129,6 +132,77 @@ const s: SockhopServer = new server({ port: 0 });
 const e: SockhopError | undefined = undefined;
 void s; void e;
 `;
+
+/**
+ * The JavaScript twins of README's examples (scripts/npm_examples/), each
+ * with what its output must contain once whitespace is collapsed, double
+ * quotes made single and trailing commas dropped (Node and Bun print
+ * objects differently).
+ */
+const EXAMPLES: Record<string, string[]> = {
+  "quick_start.mjs": ["Widget { name: 'sprocket', teeth: 12 }"],
+  "type_labels.mjs": ["5 Buffer <Buffer 01 02 03>"],
+  "typed_events.mjs": ["order for 10 bolts", "cancel bolts"],
+  "remote_callbacks.mjs": ["[ 'Object', { total: 5 } ]"],
+  "streamed_requests.mjs": [
+    "Object { part: 1 } Object { part: 2 } Object { part: 3 } String done",
+    " 3 request ",
+    "{ data: { part: 1 }, type: 'Object' }",
+  ],
+  "pings.mjs": ["1 false"],
+  "reconnects.mjs": [
+    "not yet: connect ECONNREFUSED",
+    "server got: sent before any server exists dropped reconnected",
+  ],
+  "sessions.mjs": ["hello alice 1 1 alice left"],
+  "unix_socket.mjs": ["/tmp/sockhop-example.sock echo: ping"],
+  "tls.mjs": ["Object { secret: 'over TLS' }"],
+  "json_peer.mjs": [`Object { temp: 21.5 } {'ack':true}`],
+  "errors.mjs": ["not connected yet"],
+  "widget.mjs": [
+    "server got a Widget: { name: 'sprocket', teeth: 12 }",
+    "client got the callback: { thanks: 'for the sprocket' }",
+  ],
+  "widget.cjs": [
+    "server got a Widget: { name: 'sprocket', teeth: 12 }",
+    "client got the callback: { thanks: 'for the sprocket' }",
+  ],
+};
+
+/** Output as EXAMPLES compares it. */
+function normalize(out: string): string {
+  return out.replace(/"/g, "'").replace(/,\s*([}\]])/g, " $1")
+    .replace(/\s+/g, " ");
+}
+
+/**
+ * Runs every example in the scratch project with `runtime` (Node from
+ * PATH, Bun from node_modules), one after the other: some share a port or
+ * a socket path. Each must exit 0 by itself and print what EXAMPLES says.
+ */
+async function runExamples(runtime: "node" | "bun"): Promise<Outcome> {
+  const command = runtime === "node" ? "node" : bin("bun");
+  const failures: string[] = [];
+  for (const [file, expected] of Object.entries(EXAMPLES)) {
+    copyFileSync(
+      join(root, "scripts", "npm_examples", file),
+      join(project, file),
+    );
+    const r = await run(command, [file], { cwd: project, timeoutMs: 20_000 });
+    const outcome = fromRun(r, file);
+    const out = normalize(r.out);
+    const missing = expected.filter((text) => !out.includes(text));
+    if (!outcome.ok || missing.length > 0) {
+      const why = outcome.note ?? `output lacks ${JSON.stringify(missing)}`;
+      failures.push(`${file}: ${why}\n${r.out}`);
+    }
+  }
+  return failures.length === 0 ? { ok: true } : {
+    ok: false,
+    note: `${failures.length} failed`,
+    output: failures.join("\n"),
+  };
+}
 
 interface Step {
   name: string;
@@ -262,30 +336,10 @@ const steps: Step[] = [
       );
     },
   },
-  ...["widget.cjs", "widget.mjs"].map((file): Step => ({
-    name: `example ${file}`,
+  ...(["node", "bun"] as const).map((runtime): Step => ({
+    name: `examples under ${runtime} (${Object.keys(EXAMPLES).length} files)`,
     needs: ["install the tarball offline"],
-    fn: async () => {
-      copyFileSync(
-        join(root, "scripts", "npm_examples", file),
-        join(project, file),
-      );
-      const r = await run("node", [file], { cwd: project, timeoutMs: 15_000 });
-      const outcome = fromRun(r, file, true);
-      const expected = [
-        /server got a Widget: \{ name: 'sprocket', teeth: 12 \}/,
-        /client got the callback: \{ thanks: 'for the sprocket' \}/,
-      ];
-      const missing = expected.filter((re) => !re.test(r.out));
-      if (outcome.ok && missing.length > 0) {
-        return {
-          ok: false,
-          note: `output lacks ${missing.join(", ")}`,
-          output: r.out,
-        };
-      }
-      return outcome;
-    },
+    fn: () => runExamples(runtime),
   })),
   {
     name: "TypeScript consumers (.cts, .mts)",

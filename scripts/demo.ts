@@ -14,9 +14,14 @@ class Widget {
   constructor(public name: string, public teeth: number) {}
 }
 
+/** "a Widget", "an Array": the type label with its article. */
+function article(type: string): string {
+  return `${/^[AEIO]/.test(type) ? "an" : "a"} ${type}`;
+}
+
 const server = new SockhopServer({ port: 0 }); // the OS picks a free port
 server.on("receive", (data, meta) => {
-  console.log(`server got a ${meta.type}:`, JSON.stringify(data));
+  console.log(`server got ${article(meta.type)}:`, JSON.stringify(data));
   // The client asked for an answer: send one back.
   meta.callback?.({ thanks: "for the " + meta.type });
 });
@@ -30,7 +35,7 @@ console.log(`server listening on ${server.get_bound_address()}:${server.port}`);
 
 const client = new SockhopClient({ port: server.port });
 client.on("receive", (data, meta) => {
-  console.log(`client got a ${meta.type}:`, JSON.stringify(data));
+  console.log(`client got ${article(meta.type)}:`, JSON.stringify(data));
 });
 await client.connect();
 console.log("client connected");

@@ -1,6 +1,7 @@
 /**
  * The Node run of the test suite: builds the npm package (with the tests
- * compiled beside it), then runs them with `node --test`.
+ * compiled beside it), then runs them with `node --test`: a dot per test,
+ * failures in full, the counts last (scripts/terse_reporter.mjs).
  *
  *     deno task test:node
  *
@@ -17,6 +18,7 @@ const { code } = await new Deno.Command("node", {
   args: [
     "--test",
     "--test-timeout=120000",
+    "--test-reporter=./scripts/terse_reporter.mjs",
     "npm/esm/tests/",
     ...Deno.args,
   ],

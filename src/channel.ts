@@ -26,6 +26,7 @@ import {
   type Envelope,
   revive,
   typeName,
+  unsendable,
   whyInvalid,
 } from "./wire/envelope.ts";
 import {
@@ -109,6 +110,10 @@ export class Channel {
   readonly #forgetStream = (stream: SockhopResponseReadableStream): void => {
     this.#streams.extract(stream.uuid);
   };
+  /** The idle check (with `idle_timeout`): one per channel, re-armed lazily. */
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When bytes last arrived (read only by the idle check). */
+  #receivedAt = 0;
 
   /**
    * @param conn the connection
@@ -127,12 +132,17 @@ export class Channel {
     });
     this.#tx = tx;
     this.#userBytes = opts.user_bytes ?? ((bytes) => bytes);
-    // A failed write closes the channel at once, so `closed` (and a
-    // client's `connected`) turn false before the read loop notices.
+    // A failed or stalled write closes the channel at once, so `closed`
+    // (and a client's `connected`) turn false before the read loop
+    // notices. A slow consumer is also worth an error event.
     this.#writer = new WriteQueue(
       conn,
       opts.max_pending_bytes,
-      () => this.close(),
+      (e) => {
+        if (e.code === "ERR_WRITE_TIMEOUT") hooks.error(e);
+        this.close();
+      },
+      opts.write_timeout,
     );
     // The connection keeps the process alive while answers are awaited (and
     // both maps are stopped when it closes), so their timers need not.
@@ -148,14 +158,40 @@ export class Channel {
 
   /** Starts reading; resolves once the connection is gone. */
   start(): Promise<void> {
-    this.#done ??= this.conn.receive ? this.#receive() : this.#readLoop();
+    if (this.#done) return this.#done;
+    const idle = this.#opts.idle_timeout ?? 0;
+    if (idle > 0 && !this.#closed) {
+      this.#receivedAt = Date.now();
+      this.#idleTimer = setTimeout(() => this.#idleCheck(), idle);
+    }
+    this.#done = this.conn.receive ? this.#receive() : this.#readLoop();
     return this.#done;
+  }
+
+  /**
+   * Closes the channel once nothing has arrived for `idle_timeout` ms. A
+   * first verdict is confirmed one turn later, so that bytes which arrived
+   * while the event loop was busy elsewhere are read first.
+   */
+  #idleCheck(confirming = false): void {
+    this.#idleTimer = undefined;
+    if (this.#closed) return;
+    const idle = this.#opts.idle_timeout ?? 0;
+    const silent = Date.now() - this.#receivedAt;
+    if (silent < idle) {
+      this.#idleTimer = setTimeout(() => this.#idleCheck(), idle - silent);
+    } else if (!confirming) {
+      this.#idleTimer = setTimeout(() => this.#idleCheck(true), 0);
+    } else {
+      this.close();
+    }
   }
 
   /** Closes the connection; `closed()` follows once reading stops. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#idleTimer);
     this.#writer.fail(destroyed());
     this.conn.close();
   }
@@ -181,6 +217,8 @@ export class Channel {
       );
     }
     if (o === null || o === undefined) return noData(o);
+    const bad = unsendable(o);
+    if (bad) return Promise.reject(bad);
     if (typeof callback !== "function") {
       return Promise.reject(
         new SockhopError(
@@ -224,6 +262,8 @@ export class Channel {
       return json === undefined ? unrepresentable() : json + this.#tx;
     }
     if (o === null || o === undefined) return noData(o);
+    const bad = unsendable(o);
+    if (bad) return Promise.reject(bad);
     try {
       json = payloadJSON(o);
     } catch (e) {
@@ -280,8 +320,11 @@ export class Channel {
         "ERR_BAD_DATA",
       );
     }
+    const bad = unsendable(o);
+    if (bad) throw bad;
     const req = SockhopRequest.from_data(o);
     const stream = SockhopResponseReadableStream.from_request(req);
+    stream._report_to(this.#hooks.error);
     // Registered before sending: a fast answer must find its stream.
     this.#streams.set(req.uuid, stream, (reason) => {
       if (reason === "timed-out") {
@@ -391,6 +434,7 @@ export class Channel {
 
   readonly #onChunk = (chunk: Uint8Array): void => {
     if (this.#closed) return;
+    if (this.#idleTimer !== undefined) this.#receivedAt = Date.now();
     try {
       const frames = this.#decoder.decode(chunk);
       for (const frame of frames) {
@@ -405,7 +449,9 @@ export class Channel {
 
   async #readLoop(): Promise<void> {
     try {
+      const idle = (this.#opts.idle_timeout ?? 0) > 0;
       for await (const chunk of this.conn.readable) {
+        if (idle) this.#receivedAt = Date.now();
         const frames = this.#decoder.decode(chunk);
         for (const frame of frames) {
           if (this.#closed) break;
@@ -427,6 +473,7 @@ export class Channel {
       this.#writer.fail(destroyed());
       this.conn.close();
     }
+    clearTimeout(this.#idleTimer);
     this.pings = [];
     this.#callbacks.stop();
     this.#streams.stop();
@@ -512,6 +559,8 @@ export class Channel {
               new SockhopError("Cannot answer with null", "ERR_BAD_DATA"),
             );
           }
+          const bad = unsendable(reply);
+          if (bad) return Promise.reject(bad);
           return this.#envelope(typeName(reply), reply, "callback_id", id);
         });
         return;

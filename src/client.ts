@@ -15,9 +15,10 @@ import { SockhopError } from "./errors.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
 import { transport } from "./transport/runtime.ts";
+import { unsendable } from "./wire/envelope.ts";
 import type { Conn, TlsOptions } from "./transport/types.ts";
 import type { SockhopClientEvents } from "./events.ts";
-import { TypedEmitter } from "./typed_emitter.ts";
+import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import { noop, quiet } from "./util.ts";
 import type {
   ChannelOptions,
@@ -26,7 +27,9 @@ import type {
   RequestOptions,
   SendOptions,
 } from "./types.ts";
+import { payload } from "./wire/envelope.ts";
 import type { SockhopPing } from "./wire/ping.ts";
+import { DEFAULT_MAX_PENDING_BYTES } from "./write_queue.ts";
 
 /** Options of {@linkcode SockhopClient}. */
 export interface SockhopClientOptions extends CommonOptions {
@@ -53,13 +56,28 @@ export interface SockhopClientOptions extends CommonOptions {
   offline_queue_size?: number;
 }
 
-/** A send held while disconnected. */
-interface HeldSend {
-  o: unknown;
-  callback?: RemoteCallback;
-  config?: SendOptions;
-  resolve: () => void;
+/** A send, request or envelope waiting for a connection. */
+interface Held {
+  /** Does it on the new connection. */
+  run: (channel: Channel) => Promise<unknown>;
+  resolve: (value: unknown) => void;
   reject: (e: Error) => void;
+  /**
+   * Made while an attempt was in flight and not taken by the offline
+   * queue: rejected if that attempt fails.
+   */
+  forAttempt: boolean;
+  /** Estimated frame characters, counted against `max_pending_bytes`. */
+  chars: number;
+}
+
+/** About how many characters a value's frame takes, or 0 if unknown. */
+function frameChars(value: unknown): number {
+  try {
+    return JSON.stringify(payload(value))?.length ?? 0;
+  } catch {
+    return 0; // the send itself reports why it cannot be serialised
+  }
 }
 
 /**
@@ -69,8 +87,10 @@ interface HeldSend {
  *
  * Connect once with `connect()`, or keep a connection up with `start()`
  * (retries every `auto_reconnect_interval` ms and repairs drops) until
- * `disconnect()`. Sending while disconnected rejects with
- * `ERR_SOCKET_DESTROYED` unless `offline_queue_size` holds the sends.
+ * `disconnect()`. What is sent while an attempt is in flight (right after
+ * `connect()`, say) waits for it and is written once it succeeds; sending
+ * while disconnected otherwise rejects with `ERR_SOCKET_DESTROYED` unless
+ * `offline_queue_size` holds the sends.
  *
  * Events (see {@linkcode SockhopClientEvents}): `connect(sock)`,
  * `disconnect(sock)` (once per drop), `reconnect(sock)` (an automatic
@@ -78,6 +98,11 @@ interface HeldSend {
  * automatic attempt), `receive(data, { type, callback? })`,
  * `receive:<type>(data, meta)` (e.g. `receive:Widget`), `request(req, res)`
  * and `error(err)`.
+ *
+ * Listeners may be async: a rejected promise is reported as a thrown error
+ * is, as an `error` event; with no `error` listener a `SockhopError` (such
+ * as a write to a connection that closed) is dropped and anything else is
+ * rethrown as an uncaught exception.
  *
  * @example Send a value and get a remote callback's answer
  * ```ts
@@ -145,11 +170,22 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   #autoReconnect = false;
   #reconnectTimer: ReturnType<typeof setInterval> | null = null;
   readonly #pinger = new PingTimer();
+  /** The interval asked of `ping()`; its timer runs only while it can act. */
+  #pingDelay = 0;
+  #pinging = false;
   /** Bumped by disconnect(), so a connection attempt in flight is dropped. */
   #epoch = 0;
+  /** Ends the attempt in flight at once (disconnect() does). */
+  #abortAttempt: ((e: Error) => void) | null = null;
+  /** The attempt in flight, settled (never rejects) once it is over. */
+  #attempt: Promise<void> | null = null;
   #startWaiters = new Set<(e: Error) => void>();
   readonly #offlineLimit: number;
-  #held: HeldSend[] = [];
+  readonly #heldLimit: number;
+  #held: Held[] = [];
+  /** Held entries taken by the offline queue (the rest wait for an attempt). */
+  #heldOffline = 0;
+  #heldChars = 0;
   /** Connections made so far, to tell a reconnection from the first. */
   #connections = 0;
 
@@ -168,6 +204,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     this.#reconnectInterval = opts.auto_reconnect_interval || 2000;
     this.#connectTimeout = opts.connect_timeout || 5000;
     this.#offlineLimit = opts.offline_queue_size ?? 0;
+    this.#heldLimit = this.#opts.max_pending_bytes ?? DEFAULT_MAX_PENDING_BYTES;
   }
 
   /** Whether a connection is up. */
@@ -209,7 +246,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   ): Promise<this> {
     await this.#connect();
     this.#autoReconnect = auto_reconnect;
-    this.#refreshReconnectTimer();
+    this.#refreshTimers();
     return this;
   }
 
@@ -220,7 +257,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    */
   start(): Promise<this> {
     this.#autoReconnect = true;
-    this.#refreshReconnectTimer();
+    this.#refreshTimers();
     if (this.connected) return Promise.resolve(this);
     return new Promise((resolve, reject) => {
       const onConnect = () => {
@@ -238,13 +275,14 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   }
 
   /**
-   * Closes the connection and stops reconnecting and pinging. Resolves once
-   * the socket is closed and `disconnect` has been emitted.
+   * Closes the connection, ends an attempt in flight and stops reconnecting
+   * and pinging. Resolves once the socket is closed and `disconnect` has
+   * been emitted; from then on the client emits nothing and holds no
+   * timers, until it is asked to connect again.
    */
   async disconnect(): Promise<void> {
     this.#autoReconnect = false;
-    this.#refreshReconnectTimer();
-    this.ping(0);
+    this.ping(0); // also drops the reconnect timer
     this.#epoch++;
     const stopped = new SockhopError(
       "disconnect() was called before a connection was made",
@@ -252,7 +290,14 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     );
     for (const reject of this.#startWaiters) reject(stopped);
     this.#startWaiters.clear();
-    for (const held of this.#held.splice(0)) held.reject(stopped);
+    this.#dropHeld(stopped, false);
+    this.#abortAttempt?.(
+      new SockhopError(
+        "disconnect() was called while connecting",
+        "ERR_SOCKET_DESTROYED",
+      ),
+    );
+    await this.#attempt;
     const channel = this.#channel;
     if (!channel) return;
     channel.close();
@@ -263,11 +308,15 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * Sends a value. With `callback`, the server's `meta.callback(reply)`
    * calls it with `(reply, { type })`; an answer that has not come within
    * `config.timeout` (default `response_timeout`) is dropped and
-   * `config.error_cb` is told `"timed-out"`. Resolves once the bytes are
-   * handed to the OS; rejects with `ERR_SOCKET_DESTROYED` when not
-   * connected (unless `offline_queue_size` holds it), `ERR_BAD_DATA` for
-   * `null`, `undefined` or a value JSON cannot represent, and
-   * `ERR_SEND_QUEUE_FULL` when `max_pending_bytes` wait unwritten.
+   * `config.error_cb` is told `"timed-out"`, or `"stopped"` if the
+   * connection closes before the answer. Resolves once the bytes are
+   * handed to the OS. Made while a connection attempt is in flight, it
+   * waits for that attempt and is written once it succeeds. Rejects with
+   * `ERR_SOCKET_DESTROYED` when not connected, or when the attempt it
+   * waited for fails (unless `offline_queue_size` holds it),
+   * `ERR_BAD_DATA` for `null`, `undefined` or a value JSON cannot
+   * represent, and `ERR_SEND_QUEUE_FULL` when `max_pending_bytes` wait
+   * unwritten.
    * @param o the value (not null or undefined)
    * @param callback remote callback
    * @param config error_cb and timeout for the remote callback
@@ -281,13 +330,18 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     if (channel && (!channel.closed || this.#offlineLimit <= 0)) {
       return channel.send(o, callback, config);
     }
-    if (this.#offlineLimit <= 0) return this.#notConnected();
+    const run = (ch: Channel) => ch.send(o, callback, config);
+    if (this.#offlineLimit <= 0) {
+      return this.#connecting ? this.#hold(run, o) : this.#notConnected();
+    }
     if (o === null || o === undefined) {
       return Promise.reject(
         new SockhopError(`Cannot send ${o}: there is no data`, "ERR_BAD_DATA"),
       );
     }
-    if (this.#held.length >= this.#offlineLimit) {
+    const bad = unsendable(o);
+    if (bad) return Promise.reject(bad);
+    if (this.#heldOffline >= this.#offlineLimit) {
       return quiet(Promise.reject(
         new SockhopError(
           `Offline queue full (offline_queue_size ${this.#offlineLimit})`,
@@ -295,15 +349,14 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
         ),
       ));
     }
-    // A dropped held send must not crash a caller that did not await it.
-    return quiet(
-      new Promise<void>((resolve, reject) => {
-        this.#held.push({ o, callback, config, resolve, reject });
-      }),
-    );
+    this.#heldOffline++;
+    return this.#hold(run, o, false);
   }
 
-  /** How many sends are held while disconnected (see `offline_queue_size`). */
+  /**
+   * How many sends (and requests) wait for a connection: those held by
+   * `offline_queue_size` and those made while an attempt is in flight.
+   */
   get offline_queue_length(): number {
     return this.#held.length;
   }
@@ -312,7 +365,9 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * Sends a request; resolves, once it is written, to the stream of the
    * server's response packets (read it with `for await`, `next()`, `all()`
    * or its events). The stream ends with `ERR_RESPONSE_TIMEOUT` if it has
-   * not ended within `config.timeout` (default `response_timeout`).
+   * not ended within `config.timeout` (default `response_timeout`). Made
+   * while a connection attempt is in flight, it waits for that attempt,
+   * like `send()`.
    * @param o the request's payload
    * @param config timeout of the response stream, in ms
    */
@@ -321,8 +376,9 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     config?: RequestOptions,
   ): Promise<SockhopResponseReadableStream> {
     const channel = this.#channel;
-    if (!channel) return this.#notConnected();
-    return channel.request(o, config);
+    if (channel) return channel.request(o, config);
+    if (this.#connecting) return this.#hold((ch) => ch.request(o, config), o);
+    return this.#notConnected();
   }
 
   /**
@@ -332,8 +388,11 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
     const channel = this.#channel;
-    if (!channel) return this.#notConnected();
-    return channel._send_message(message);
+    if (channel) return channel._send_message(message);
+    if (this.#connecting) {
+      return this.#hold((ch) => ch._send_message(message), message);
+    }
+    return this.#notConnected();
   }
 
   /**
@@ -343,10 +402,11 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    */
   ping(delay = 0): void {
     if (this.#channel) this.#channel.pings = [];
-    this.#pinger.every(delay, () => {
-      const channel = this.#channel;
-      if (channel && !channel.pingTick()) channel.close();
-    });
+    this.#pingDelay = delay;
+    // Restart the interval from now.
+    this.#pinger.every(0, noop);
+    this.#pinging = false;
+    this.#refreshTimers();
   }
 
   /** The local IP address of the connection (undefined when not connected). */
@@ -360,15 +420,84 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     );
   }
 
-  #refreshReconnectTimer(): void {
-    if (this.#reconnectTimer !== null) clearInterval(this.#reconnectTimer);
-    this.#reconnectTimer = null;
-    if (!this.#autoReconnect) return;
-    this.#reconnectTimer = setInterval(() => {
-      // A channel that is closing still counts: its drop comes next.
-      if (this.#connecting || this.#channel !== null) return;
-      this.#autoConnect();
-    }, this.#reconnectInterval);
+  /**
+   * Holds a send, request or envelope until a connection is up; rejects
+   * with `ERR_SEND_QUEUE_FULL` past `max_pending_bytes`.
+   * @param run what to do on the new connection
+   * @param value what it sends, to count its size
+   * @param forAttempt whether it fails with the attempt in flight
+   */
+  #hold<T>(
+    run: (channel: Channel) => Promise<T>,
+    value: unknown,
+    forAttempt = true,
+  ): Promise<T> {
+    const chars = frameChars(value);
+    if (forAttempt && this.#heldChars + chars > this.#heldLimit) {
+      return quiet(Promise.reject(
+        new SockhopError(
+          `Too much waits for the connection (max_pending_bytes ${this.#heldLimit})`,
+          "ERR_SEND_QUEUE_FULL",
+        ),
+      ));
+    }
+    this.#heldChars += chars;
+    // A dropped held send must not crash a caller that did not await it.
+    return quiet(
+      new Promise<T>((resolve, reject) => {
+        this.#held.push({
+          run,
+          resolve: resolve as (value: unknown) => void,
+          reject,
+          forAttempt,
+          chars,
+        });
+      }),
+    );
+  }
+
+  /**
+   * Rejects what is held: only what waited for the attempt in flight when
+   * `attemptOnly`, else everything.
+   */
+  #dropHeld(e: Error, attemptOnly: boolean): void {
+    const kept: Held[] = [];
+    for (const held of this.#held) {
+      if (attemptOnly && !held.forAttempt) {
+        kept.push(held);
+        continue;
+      }
+      this.#heldChars -= held.chars;
+      if (!held.forAttempt) this.#heldOffline--;
+      held.reject(e);
+    }
+    this.#held = kept;
+  }
+
+  /**
+   * Runs the reconnect timer only with auto-reconnect on, and the ping
+   * timer only while there is a connection to ping or one to come: a
+   * client that is down for good holds no timers.
+   */
+  #refreshTimers(): void {
+    if (!this.#autoReconnect && this.#reconnectTimer !== null) {
+      clearInterval(this.#reconnectTimer);
+      this.#reconnectTimer = null;
+    } else if (this.#autoReconnect && this.#reconnectTimer === null) {
+      this.#reconnectTimer = setInterval(() => {
+        // A channel that is closing still counts: its drop comes next.
+        if (this.#connecting || this.#channel !== null) return;
+        this.#autoConnect();
+      }, this.#reconnectInterval);
+    }
+    const ping = this.#pingDelay > 0 &&
+      (this.#channel !== null || this.#autoReconnect);
+    if (ping === this.#pinging) return;
+    this.#pinging = ping;
+    this.#pinger.every(ping ? this.#pingDelay : 0, () => {
+      const channel = this.#channel;
+      if (channel && !channel.pingTick()) channel.close();
+    });
   }
 
   /**
@@ -377,12 +506,15 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    */
   #autoConnect(): void {
     const before = this.#connections;
+    const epoch = this.#epoch;
     this.#connect().then(
       () => {
         const conn = this.#channel?.conn;
+        if (epoch !== this.#epoch) return; // disconnect() came since
         if (before > 0 && conn) this.emit("reconnect", conn);
       },
       (e) => {
+        if (epoch !== this.#epoch) return;
         if (this.listenerCount("connect_error") > 0) {
           this.emit("connect_error", e);
         }
@@ -400,11 +532,24 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     }
     this.#connecting = true;
     const epoch = this.#epoch;
+    const opening = this.#open();
+    this.#attempt = opening.then(noop, noop);
     let conn: Conn;
     try {
-      conn = await this.#open();
+      conn = await opening;
+    } catch (e) {
+      this.#dropHeld(
+        new SockhopError(
+          `The connection attempt failed: ${(e as Error).message}`,
+          "ERR_SOCKET_DESTROYED",
+        ),
+        true,
+      );
+      throw e;
     } finally {
       this.#connecting = false;
+      this.#attempt = null;
+      this.#abortAttempt = null;
     }
     if (epoch !== this.#epoch) {
       conn.close();
@@ -425,6 +570,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
+      this.#abortAttempt = reject;
       timer = setTimeout(
         () =>
           reject(
@@ -460,18 +606,33 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
       closed: () => {
         if (this.#channel !== channel) return;
         this.#channel = null;
+        this.#refreshTimers();
         this.emit("disconnect", conn);
       },
     });
     this.#channel = channel;
     this.#connections++;
+    this.#refreshTimers();
     // Held sends go first, in order, ahead of anything sent on "connect".
-    for (
-      const { o, callback, config, resolve, reject } of this.#held.splice(0)
-    ) {
-      channel.send(o, callback, config).then(resolve, reject);
+    const held = this.#held;
+    this.#held = [];
+    this.#heldOffline = 0;
+    this.#heldChars = 0;
+    for (const { run, resolve, reject } of held) {
+      run(channel).then(resolve, reject);
     }
     this.emit("connect", conn);
     channel.start();
+  }
+
+  /**
+   * An async listener's promise rejected: reported as a thrown error is
+   * (see `reportError`); a failing `error` listener is rethrown.
+   * @param error the rejection reason
+   * @param event the event whose listener failed
+   */
+  override _listener_rejected(error: unknown, event: string): void {
+    if (event === "error") rethrow(error);
+    else reportError(this, error as Error);
   }
 }

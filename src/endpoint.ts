@@ -11,21 +11,36 @@ import type { Addr } from "./transport/types.ts";
 import type { ReceiveMeta } from "./types.ts";
 import { quiet } from "./util.ts";
 
+/** Labels longer than this are never cached: a peer names them. */
+const CACHED_LABEL_CHARS = 64;
+/** Entries before the cache starts over: under 70 KB of strings in all. */
+const CACHED_LABELS = 256;
 const typedEvents = new Map<string, `receive:${string}`>();
 
 /**
  * The name of the per-type event for a type label, `receive:<type>`. Cached:
  * a fresh concatenated name per message must be flattened and hashed for
- * every listener lookup. The cache is bounded so that a peer inventing type
- * names cannot grow it without limit.
+ * every listener lookup. Only short labels are kept, and the cache starts
+ * over when full, so labels a peer invents cost at most a small, fixed
+ * amount of memory: nothing else outlives the handling of a message.
  */
 export function typedEvent(type: string): `receive:${string}` {
   let name = typedEvents.get(type);
   if (name === undefined) {
     name = `receive:${type}`;
-    if (typedEvents.size < 1024) typedEvents.set(type, name);
+    if (type.length <= CACHED_LABEL_CHARS) {
+      if (typedEvents.size >= CACHED_LABELS) typedEvents.clear();
+      typedEvents.set(type, name);
+    }
   }
   return name;
+}
+
+/** What the label cache holds: entries and UTF-16 code units of labels. */
+export function typedEventCache(): { entries: number; chars: number } {
+  let chars = 0;
+  for (const type of typedEvents.keys()) chars += type.length;
+  return { entries: typedEvents.size, chars };
 }
 
 /**

@@ -17,7 +17,9 @@
  * - `ERR_REQUEST_TYPE`: `request()` with `peer_type: "json"`.
  * - `ERR_NO_SOCKET`: a server `send()` / `request()` without a socket.
  * - `ERR_BAD_DATA`: sending `null`, `undefined` or a value JSON cannot
- *   represent; a malformed envelope from the peer; an empty terminator.
+ *   represent (a cycle, a BigInt, a function, a symbol); a malformed
+ *   envelope from the peer (one without `data` included); an empty
+ *   terminator.
  * - `ERR_OBJECTBUFFER_BAD_BUFFER`: `ObjectBuffer.buf2obj()` given
  *   something that is not bytes.
  * - `ERR_OBJECTBUFFER_BAD_BUFFER_DATA`: a received frame that is not JSON
@@ -35,6 +37,11 @@
  *   server without `key` and `cert`.
  * - `ERR_ADDRESS_IN_USE`: `listen()` on a Unix socket path where another
  *   server is running.
+ * - `ERR_WRITE_TIMEOUT`: bytes queued for a peer made no progress for
+ *   `write_timeout` ms (a slow consumer): the connection is closed and its
+ *   pending sends reject with this code.
+ * - `ERR_MAX_CONNECTIONS`: a server refused (closed at once) a connection
+ *   over `max_connections`.
  */
 export type SockhopErrorCode =
   | "ERR_MULTICONNECT"
@@ -52,7 +59,9 @@ export type SockhopErrorCode =
   | "ERR_SEND_QUEUE_FULL"
   | "ERR_CONNECT_TIMEOUT"
   | "ERR_TLS_OPTION"
-  | "ERR_ADDRESS_IN_USE";
+  | "ERR_ADDRESS_IN_USE"
+  | "ERR_WRITE_TIMEOUT"
+  | "ERR_MAX_CONNECTIONS";
 
 /**
  * An error raised by Sockhop. `code` says what kind of failure it is, so

@@ -34,7 +34,10 @@ export type SockhopClientEvents = {
   receive: [data: Payload, meta: ReceiveMeta];
   /** A request arrived; answer through `res`. */
   request: [req: SockhopRequest, res: SockhopResponseWriteableStream];
-  /** Bad input from the peer, or a listener that threw. */
+  /**
+   * Bad input from the peer, a server that stopped reading
+   * (`ERR_WRITE_TIMEOUT`, then the drop), or a listener that threw.
+   */
   error: [error: Error];
 } & {
   /** A value of one type arrived, e.g. `receive:Widget`. */
@@ -63,7 +66,11 @@ export type SockhopServerEvents = {
     res: SockhopResponseWriteableStream,
     meta: ServerRequestMeta,
   ];
-  /** Bad input from a client, or a listener that threw. */
+  /**
+   * Bad input from a client, a client dropped as a slow consumer
+   * (`ERR_WRITE_TIMEOUT`), a connection refused over `max_connections`
+   * (`ERR_MAX_CONNECTIONS`, with a null session), or a listener that threw.
+   */
   error: [
     error: Error,
     sock: Conn | null,

@@ -8,6 +8,7 @@ import { transport } from "./transport/runtime.ts";
 import type { TlsOptions } from "./transport/types.ts";
 import type { ChannelOptions } from "./types.ts";
 import { type Terminator, terminatorPair } from "./wire/framing.ts";
+import { DEFAULT_WRITE_TIMEOUT } from "./write_queue.ts";
 
 /**
  * Options common to {@linkcode SockhopClient} and {@linkcode SockhopServer}.
@@ -82,6 +83,23 @@ export interface CommonOptions {
    */
   max_pending_bytes?: number;
   /**
+   * How long bytes queued for the peer may make no progress, in ms, before
+   * the peer counts as a slow consumer: the connection is closed, an
+   * `error` event with code `ERR_WRITE_TIMEOUT` is emitted and the sends
+   * still waiting reject with that code. This frees an awaited `send()` or
+   * `sendall()` loop held up by a peer that stopped reading. 0 turns it
+   * off.
+   * @default {30000} ({@linkcode DEFAULT_WRITE_TIMEOUT})
+   */
+  write_timeout?: number;
+  /**
+   * Closes a connection that has received nothing for this long, in ms;
+   * `disconnect` follows. Anything the peer sends counts, pings and pongs
+   * too. 0 turns it off.
+   * @default {0}
+   */
+  idle_timeout?: number;
+  /**
    * Use TLS (also turned on by any `ssl_options`). A TLS server needs
    * `ssl_options.key` and `ssl_options.cert`.
    * @default {false}
@@ -106,9 +124,17 @@ export function channelOptions(opts: CommonOptions): ChannelOptions {
     allow_non_objects: opts.allow_non_objects === true,
     max_message_bytes: opts.max_message_bytes,
     max_pending_bytes: opts.max_pending_bytes,
+    write_timeout: duration(opts.write_timeout, DEFAULT_WRITE_TIMEOUT),
+    idle_timeout: duration(opts.idle_timeout, 0),
     response_timeout: opts.response_timeout ?? 30000,
     user_bytes: transport.userBytes,
   };
+}
+
+/** A timeout option in ms: its default when unset; 0 (off) unless positive. */
+function duration(ms: number | undefined, fallback: number): number {
+  if (ms === undefined) return fallback;
+  return ms > 0 ? ms : 0;
 }
 
 /** The TLS options to use, or undefined for plain sockets. */

@@ -1,5 +1,5 @@
 /**
- * Streamed responses to requests (PROTOCOL.md §4).
+ * Streamed responses to requests (§4 of PROTOCOL.md, at the package root).
  * @module
  */
 
@@ -11,6 +11,7 @@ import {
   SockhopRequest,
   SockhopResponsePacket,
 } from "./wire/request_packets.ts";
+import { unsendable } from "./wire/envelope.ts";
 
 export { SockhopRequest, SockhopResponsePacket };
 
@@ -91,6 +92,8 @@ export class SockhopResponseReadableStream<T = unknown>
   #nextReject: ((e: Error) => void) | null = null;
   /** Told once when the stream ends (its owner forgets it then). */
   #onEnded: ((stream: SockhopResponseReadableStream<T>) => void) | null = null;
+  /** Where failures of async listeners go, when a connection owns us. */
+  #report: ((error: Error) => void) | undefined;
 
   /**
    * Makes a stream for one request.
@@ -175,6 +178,31 @@ export class SockhopResponseReadableStream<T = unknown>
   }
 
   /**
+   * Sends failures of async listeners to `report` (the owning client's or
+   * server's error reporting) instead of this stream's own `error` rules.
+   * @param report called with each rejection
+   */
+  _report_to(report: (error: Error) => void): void {
+    this.#report = report;
+  }
+
+  /**
+   * An async listener's promise rejected: reported by the connection the
+   * stream belongs to, as a thrown error would be.
+   * @param error the rejection reason
+   * @param event the event whose listener failed
+   * @param args the listener's arguments
+   */
+  override _listener_rejected(
+    error: unknown,
+    event: string,
+    args: unknown[],
+  ): void {
+    if (this.#report) this.#report(error as Error);
+    else super._listener_rejected(error, event, args);
+  }
+
+  /**
    * Holds packets and the end back until `_release()`: used while the
    * request is being written, since a quick peer may answer before the
    * write resolves and nobody could listen yet.
@@ -202,9 +230,11 @@ export class SockhopResponseReadableStream<T = unknown>
   }
 
   /**
-   * Resolves to the next packet, then ends the stream. Rejects if the
-   * stream ends first (with its error, or `ERR_RESPONSE_SEND` when it
-   * ended normally).
+   * Resolves to the next packet, then ends the stream: it reads one packet
+   * only, so a `for await` or `all()` after it sees nothing more (later
+   * packets from the responder are ignored). Use `for await` to read them
+   * all one by one. Rejects if the stream ends first (with its error, or
+   * `ERR_RESPONSE_SEND` when it ended normally).
    */
   next(): Promise<ResponsePayload<T>> {
     if (this.#ended) return Promise.reject(this.#endedError());
@@ -378,6 +408,8 @@ export class SockhopResponseWriteableStream<T = unknown> {
         new SockhopError("A response packet needs data", "ERR_BAD_DATA"),
       );
     }
+    const bad = unsendable(data);
+    if (bad) return Promise.reject(bad);
     if (last) this.#endCalled = true;
     const pkt = SockhopResponsePacket.for_data(data, this.uuid, last);
     return this.#sender._send_message({

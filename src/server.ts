@@ -20,8 +20,13 @@ import {
   SockhopSession,
 } from "./session.ts";
 import { transport } from "./transport/runtime.ts";
-import type { ServerReceiveMeta, SockhopServerEvents } from "./events.ts";
-import { TypedEmitter } from "./typed_emitter.ts";
+import { unsendable } from "./wire/envelope.ts";
+import type {
+  ServerReceiveMeta,
+  ServerRequestMeta,
+  SockhopServerEvents,
+} from "./events.ts";
+import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import { quiet } from "./util.ts";
 import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
 import type {
@@ -39,6 +44,14 @@ export interface SockhopServerOptions extends CommonOptions {
    * @default {SockhopSession}
    */
   session_type?: SessionClass;
+  /**
+   * Most connections served at once, counting those whose session is still
+   * starting. One over the limit is closed at once, before a session is
+   * made, and the server emits `error` with code `ERR_MAX_CONNECTIONS`
+   * (with the refused socket, and a null session). 0 or unset: no limit.
+   * @default {Infinity}
+   */
+  max_connections?: number;
 }
 
 interface Client {
@@ -64,6 +77,12 @@ interface Client {
  * `receive:<type>(data, meta)` (e.g. `receive:Widget`),
  * `request(req, res, { socket, session })`, `error(err, sock, session)`
  * (`sock` and `session` are null when the error belongs to no client).
+ *
+ * Listeners may be async: a rejected promise is reported as a thrown error
+ * is, as an `error` event with the client's socket and session; with no
+ * `error` listener a `SockhopError` (a client that left during `sendall()`
+ * or `res.write()`, one that stopped reading) is dropped and anything else
+ * is rethrown as an uncaught exception.
  *
  * @example
  * ```ts
@@ -100,13 +119,17 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   address: string;
   /** Unix socket path, or null for TCP. */
   path: string | null;
-  /** Port to bind; after `listen()`, the port actually bound. */
+  /**
+   * Port to bind; after `listen()`, the port actually bound. `0` for a
+   * server on a Unix socket `path`, which has no TCP port.
+   */
   port: number;
 
   readonly #requestedPort: number;
   readonly #opts: ChannelOptions;
   readonly #tls: TlsOptions | undefined;
   readonly #sessionType: SessionClass;
+  readonly #maxConnections: number;
   readonly #clients = new Map<Conn, Client>();
   #sockets: Conn[] = [];
   #sessions: SockhopSession[] = [];
@@ -127,11 +150,13 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     super();
     this.address = opts.address || "127.0.0.1";
     this.path = opts.path || null;
-    this.#requestedPort = opts.port ?? 50000;
+    this.#requestedPort = this.path ? 0 : opts.port ?? 50000;
     this.port = this.#requestedPort;
     this.#opts = channelOptions(opts);
     this.#tls = tlsOptions(opts);
     this.#sessionType = opts.session_type ?? SockhopSession;
+    const max = opts.max_connections ?? 0;
+    this.#maxConnections = max > 0 ? max : Infinity;
   }
 
   /** The connections of registered clients. */
@@ -237,6 +262,9 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * @param o the value
    */
   sendall(o: unknown): Promise<void[]> {
+    // Refused even with no client connected, as every send would refuse it.
+    const bad = unsendable(o);
+    if (bad) return Promise.reject(bad);
     const channels: Channel[] = [];
     for (const { channel } of this.#clients.values()) {
       if (!channel.closed) channels.push(channel); // killed, not yet gone
@@ -331,6 +359,18 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   }
 
   async #accept(conn: Conn): Promise<void> {
+    const open = this.#clients.size + this.#starting.size;
+    if (open >= this.#maxConnections) {
+      conn.close();
+      this.#report(
+        new SockhopError(
+          `Connection refused: ${open} connections open (max_connections ${this.#maxConnections})`,
+          "ERR_MAX_CONNECTIONS",
+        ),
+        conn,
+      );
+      return;
+    }
     // The channel exists (writable, not yet read) while the session starts,
     // so that start() can send and request, as it could in the original.
     let session!: SockhopSession;
@@ -402,5 +442,40 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   /** An `error` event for one client (see reportError). */
   #report(e: Error, sock?: Conn, session?: SockhopSession): void {
     reportError(this, e, sock ?? null, session ?? null);
+  }
+
+  /**
+   * Reports an error of one client's session as the server reports its
+   * own (used by sessions for their async listeners).
+   * @param e the error
+   * @param sock the client's connection
+   * @param session the client's session
+   */
+  _report(e: Error, sock: Conn, session: SockhopSession): void {
+    this.#report(e, sock, session);
+  }
+
+  /**
+   * An async listener's promise rejected: reported as if it had thrown,
+   * with the client it was about; a failing `error` listener is rethrown.
+   * @param error the rejection reason
+   * @param event the event whose listener failed
+   * @param args the listener's arguments
+   */
+  override _listener_rejected(
+    error: unknown,
+    event: string,
+    args: unknown[],
+  ): void {
+    if (event === "error") return rethrow(error);
+    let client: { socket?: Conn; session?: SockhopSession } | undefined;
+    if (event === "connect" || event === "disconnect") {
+      client = { socket: args[0] as Conn, session: args[1] as SockhopSession };
+    } else if (event === "request") {
+      client = args[2] as ServerRequestMeta;
+    } else if (event.startsWith("receive")) {
+      client = args[1] as ServerReceiveMeta;
+    }
+    this.#report(error as Error, client?.socket, client?.session);
   }
 }

@@ -3,17 +3,60 @@
  * @module
  */
 
-import { EventEmitter } from "node:events";
+import type { EventEmitter } from "node:events";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
 import type { Conn } from "./transport/types.ts";
+import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import type { RemoteCallback, RequestOptions, SendOptions } from "./types.ts";
 
+/** Events of a session: none are built in, any name may be used. */
+// deno-lint-ignore no-explicit-any
+export type SockhopSessionEvents = Record<string, any[]>;
+
 /**
- * What a session needs from the server that accepted it: sending to,
- * requesting from and dropping one connection.
- * {@linkcode SockhopServer} is one.
+ * The server as a session sees it (`session.server`): the public surface
+ * of {@linkcode SockhopServer}, which is one, so that what users of the
+ * original reach through `session.server` (`sendall`, `sockets`,
+ * `sessions`, `get_session`, `on("connect", ...)`, ...) compiles without a
+ * cast. Declared here rather than as the server's class to keep the
+ * session free of the server's module. Its events are the server's
+ * ({@linkcode SockhopServerEvents}); for listeners typed by event name,
+ * listen on the server itself.
  */
-export interface SessionHost {
+export interface SessionHost extends EventEmitter {
+  /** Address the server binds. */
+  address: string;
+  /** Unix socket path, or null for TCP. */
+  path: string | null;
+  /** Port the server listens on (the real one after `listen()`). */
+  port: number;
+  /** Connected clients' connections. */
+  readonly sockets: Conn[];
+  /** Connected clients' sessions, in the order of `sockets`. */
+  readonly sessions: SockhopSession[];
+  /**
+   * The session of a connected client by its id.
+   * @param id the session's `id`
+   */
+  get_session(id: string): SockhopSession | undefined;
+  /** The address the server is bound to. */
+  get_bound_address(): string | undefined;
+  /** The port the server is bound to. */
+  get_bound_port(): number | undefined;
+  /**
+   * Sends a value to every client.
+   * @param o the value
+   */
+  sendall(o: unknown): Promise<void[]>;
+  /**
+   * Pings every client every `delay` ms (0 stops).
+   * @param delay interval in ms
+   */
+  ping(delay?: number): void;
+  /** Disconnects every client; the server keeps listening. */
+  disconnect(): Promise<void>;
+  /** Disconnects every client and stops listening. */
+  close(): Promise<void>;
   /**
    * Sends a value to one client.
    * @param sock the client's connection
@@ -52,6 +95,14 @@ export interface SessionHost {
    * @param sock the client's connection
    */
   kill_socket(sock: Conn): Promise<void>;
+  /**
+   * Reports an error of one client's session as the server reports its
+   * own (for the session's async listeners).
+   * @param e the error
+   * @param sock the client's connection
+   * @param session the client's session
+   */
+  _report(e: Error, sock: Conn, session: SockhopSession): void;
 }
 
 /**
@@ -87,7 +138,7 @@ export interface SessionHost {
  * await server.close();
  * ```
  */
-export class SockhopSession extends EventEmitter {
+export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
   readonly #sock: Conn;
   readonly #server: SessionHost;
   /**
@@ -155,6 +206,28 @@ export class SockhopSession extends EventEmitter {
   /** Disconnects this client. */
   kill(): Promise<void> {
     return this.#server.kill_socket(this.#sock);
+  }
+
+  /**
+   * An async listener's promise rejected: an `error` event on the session
+   * if it has `error` listeners, else reported by the server, as the
+   * server's own listeners' failures are.
+   * @param error the rejection reason
+   * @param event the event whose listener failed
+   * @param args the listener's arguments
+   */
+  override _listener_rejected(
+    error: unknown,
+    event: string,
+    args: unknown[],
+  ): void {
+    if (event !== "error" && this.listenerCount("error") > 0) {
+      super._listener_rejected(error, event, args);
+    } else if (event === "error") {
+      rethrow(error);
+    } else {
+      this.#server._report(error as Error, this.#sock, this);
+    }
   }
 
   /** Override for setup; awaited before `connect` is emitted. */

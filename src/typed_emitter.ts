@@ -1,6 +1,7 @@
 /**
  * An EventEmitter whose event names and listener arguments are checked by
- * the compiler. Runtime behaviour is Node's `EventEmitter`, unchanged.
+ * the compiler, and which catches the promise an async listener returns.
+ * Otherwise its behaviour is Node's `EventEmitter`.
  * @module
  */
 
@@ -9,13 +10,73 @@ import { EventEmitter } from "node:events";
 /** Maps each event name to its listener's argument list. */
 export type EventMap = Record<string, unknown[]>;
 
-/** A listener for the event `K` of the map `E`. */
+/**
+ * A listener for the event `K` of the map `E`. It may be async: the promise
+ * it returns is watched (see {@linkcode TypedEmitter}).
+ */
 export type EventListener<E extends EventMap, K extends keyof E> = (
   ...args: E[K]
-) => void;
+) => unknown;
+
+type Listener = (...args: unknown[]) => unknown;
+
+/** A listener as registered: calls the user's and watches its result. */
+type Guard = Listener & { listener: Listener };
+
+/**
+ * Wraps a listener so that a rejection of the promise it returns reaches
+ * `emitter._listener_rejected`. The wrapper carries the user's function
+ * as `listener`, which is how Node's `off()`, `listeners()` and
+ * `listenerCount()` find the original behind a wrapper (as for `once`).
+ */
+function guard(
+  emitter: TypedEmitter<EventMap>,
+  event: string,
+  listener: Listener,
+  once: boolean,
+): Guard {
+  let fired = false;
+  const wrapped = function (this: unknown): unknown {
+    if (once) {
+      if (fired) return;
+      fired = true;
+      emitter.removeListener(event, wrapped);
+    }
+    const result = Reflect.apply(listener, this, arguments);
+    // Cheap for sync listeners: only objects are asked for a `then`.
+    if (
+      typeof result === "object" && result !== null &&
+      typeof (result as PromiseLike<unknown>).then === "function"
+    ) {
+      const args = Array.prototype.slice.call(arguments);
+      (result as PromiseLike<unknown>).then(undefined, (e: unknown) => {
+        emitter._listener_rejected(e, event, args);
+      });
+    }
+    return result;
+  } as Guard;
+  wrapped.listener = listener;
+  return wrapped;
+}
+
+/** Rethrows outside any promise, as an uncaught exception. */
+export function rethrow(e: unknown): void {
+  queueMicrotask(() => {
+    throw e;
+  });
+}
 
 /**
  * `EventEmitter` with typed `on`, `once`, `off`, `emit` and friends.
+ *
+ * Listeners may be async. When the promise a listener returns rejects, the
+ * rejection is reported as a thrown error would be: by default an `error`
+ * event when someone listens to `error`, else it is rethrown as an uncaught
+ * exception (Node's `EventEmitter` would leave an unhandled rejection).
+ * Sockhop's clients, servers, sessions and response streams report it
+ * through their own `error` rules (see {@linkcode SockhopClient} and the
+ * README's "Errors" section). Only a returned object with a `then` method
+ * is watched, so sync listeners cost nothing extra.
  *
  * @example
  * ```ts
@@ -36,7 +97,7 @@ export class TypedEmitter<E extends EventMap> extends EventEmitter {
     event: K,
     listener: EventListener<E, K>,
   ): this {
-    return super.on(event, listener as (...args: unknown[]) => void);
+    return super.on(event, guard(this, event, listener as Listener, false));
   }
 
   /**
@@ -48,7 +109,10 @@ export class TypedEmitter<E extends EventMap> extends EventEmitter {
     event: K,
     listener: EventListener<E, K>,
   ): this {
-    return super.addListener(event, listener as (...args: unknown[]) => void);
+    return super.addListener(
+      event,
+      guard(this, event, listener as Listener, false),
+    );
   }
 
   /**
@@ -60,7 +124,7 @@ export class TypedEmitter<E extends EventMap> extends EventEmitter {
     event: K,
     listener: EventListener<E, K>,
   ): this {
-    return super.once(event, listener as (...args: unknown[]) => void);
+    return super.on(event, guard(this, event, listener as Listener, true));
   }
 
   /**
@@ -74,7 +138,7 @@ export class TypedEmitter<E extends EventMap> extends EventEmitter {
   ): this {
     return super.prependListener(
       event,
-      listener as (...args: unknown[]) => void,
+      guard(this, event, listener as Listener, false),
     );
   }
 
@@ -87,9 +151,9 @@ export class TypedEmitter<E extends EventMap> extends EventEmitter {
     event: K,
     listener: EventListener<E, K>,
   ): this {
-    return super.prependOnceListener(
+    return super.prependListener(
       event,
-      listener as (...args: unknown[]) => void,
+      guard(this, event, listener as Listener, true),
     );
   }
 
@@ -102,7 +166,7 @@ export class TypedEmitter<E extends EventMap> extends EventEmitter {
     event: K,
     listener: EventListener<E, K>,
   ): this {
-    return super.off(event, listener as (...args: unknown[]) => void);
+    return super.off(event, listener as Listener);
   }
 
   /**
@@ -114,10 +178,7 @@ export class TypedEmitter<E extends EventMap> extends EventEmitter {
     event: K,
     listener: EventListener<E, K>,
   ): this {
-    return super.removeListener(
-      event,
-      listener as (...args: unknown[]) => void,
-    );
+    return super.removeListener(event, listener as Listener);
   }
 
   /**
@@ -128,5 +189,22 @@ export class TypedEmitter<E extends EventMap> extends EventEmitter {
    */
   override emit<K extends keyof E & string>(event: K, ...args: E[K]): boolean {
     return super.emit(event, ...args);
+  }
+
+  /**
+   * Called when the promise returned by a listener of `event` rejects.
+   * Default: an `error` event if `error` has listeners (and the failed
+   * listener was not one of them), else rethrown as an uncaught exception.
+   * Subclasses route it to their own error reporting.
+   * @param error the rejection reason
+   * @param event the event whose listener failed
+   * @param _args the arguments the listener was called with
+   */
+  _listener_rejected(error: unknown, event: string, _args: unknown[]): void {
+    if (event !== "error" && this.listenerCount("error") > 0) {
+      super.emit("error", error);
+    } else {
+      rethrow(error);
+    }
   }
 }

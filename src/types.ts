@@ -29,7 +29,13 @@ export type RemoteCallback = (data: any, meta: { type: string }) => void;
 
 /** Options of a send that asks for a remote callback. */
 export interface SendOptions {
-  /** Told why the callback was dropped unanswered ("timed-out", "stopped"). */
+  /**
+   * Told why the callback was dropped unanswered: `"timed-out"` when no
+   * answer came within `timeout`, `"stopped"` when the connection closed
+   * first (a disconnect, a kill, or the peer going away). Not called once
+   * the answer has come, nor when the send itself failed (its promise
+   * rejects instead).
+   */
   error_cb?: (reason: TimedMapReason) => void;
   /** How long to wait for the answer, in ms (default `response_timeout`). */
   timeout?: number;
@@ -48,6 +54,10 @@ export interface ChannelOptions {
   allow_non_objects: boolean;
   max_message_bytes?: number;
   max_pending_bytes?: number;
+  /** ms queued bytes may make no progress before the peer is dropped (0, unset: off). */
+  write_timeout?: number;
+  /** ms without receiving anything before the connection is closed (0, unset: off). */
+  idle_timeout?: number;
   /** Default lifetime of response streams and remote callbacks (ms). */
   response_timeout: number;
   /**

@@ -36,6 +36,19 @@ for (let i = 0; i < SCRATCH_COUNT; i++) {
 /** Default for `max_pending_bytes`: what may wait unwritten per connection. */
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Default for `write_timeout`, in ms: how long queued bytes may make no
+ * progress before the peer counts as a slow consumer and is dropped.
+ */
+export const DEFAULT_WRITE_TIMEOUT = 30000;
+
+/**
+ * Larger writes go to the connection in slices of this many bytes, so that
+ * a peer reading a huge message slowly but steadily shows progress: a
+ * write resolves only once all its bytes are taken.
+ */
+const WRITE_SLICE = 256 * 1024;
+
 interface Batch {
   parts: string[];
   chars: number;
@@ -66,24 +79,35 @@ export class WriteQueue {
   #busyResolve: () => void = noop;
   #busyReject: (e: Error) => void = noop;
   #error: SockhopError | null = null;
-  readonly #onBroken: () => void;
+  readonly #onBroken: (error: SockhopError) => void;
+  readonly #timeout: number;
+  /** The stall check: armed while bytes wait, re-armed lazily. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the waiting bytes last made progress (or began to wait). */
+  #progressAt = 0;
   /** Settles the write in flight (bound once: no closure per write). */
   readonly #settled = (err?: unknown): void => this.#done(err);
 
   /**
    * @param conn where bytes go
    * @param limit characters that may wait before sends are refused
-   * @param onBroken called once when a write fails: the connection is dead
-   *   and its owner should close it now, not when reading notices
+   * @param onBroken called once when a write fails or stalls: the
+   *   connection is dead (`ERR_SOCKET_DESTROYED`) or a slow consumer
+   *   (`ERR_WRITE_TIMEOUT`), and its owner should close it now, not when
+   *   reading notices
+   * @param timeout ms that waiting bytes may make no progress before the
+   *   queue fails with `ERR_WRITE_TIMEOUT` (0: never)
    */
   constructor(
     conn: Conn,
     limit: number = DEFAULT_MAX_PENDING_BYTES,
-    onBroken: () => void = () => conn.close(),
+    onBroken: (error: SockhopError) => void = () => conn.close(),
+    timeout = 0,
   ) {
     this.#conn = conn;
     this.#limit = limit;
     this.#onBroken = onBroken;
+    this.#timeout = timeout > 0 ? timeout : 0;
   }
 
   /** Characters queued and not yet written. */
@@ -137,14 +161,56 @@ export class WriteQueue {
     }
     for (const batch of this.#batches.splice(0)) batch.reject(error);
     this.#pending = 0;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * The stall check fired: fail if nothing moved for the whole timeout.
+   * A first verdict is confirmed one turn later, so that writes which
+   * completed while the event loop was busy elsewhere are counted first.
+   */
+  #check(confirming = false): void {
+    this.#timer = undefined;
+    if (this.#error || !this.#busy) return; // drained
+    const still = Date.now() - this.#progressAt;
+    if (still < this.#timeout) {
+      this.#timer = setTimeout(() => this.#check(), this.#timeout - still);
+      return;
+    }
+    if (!confirming) {
+      this.#timer = setTimeout(() => this.#check(true), 0);
+      return;
+    }
+    const error = new SockhopError(
+      `Write timeout: ${this.#pending} bytes made no progress for ${this.#timeout} ms (write_timeout); the peer is not reading`,
+      "ERR_WRITE_TIMEOUT",
+    );
+    this.fail(error);
+    this.#onBroken(error);
+  }
+
+  /** Writes large bytes in slices, noting each slice's progress. */
+  async #writeSliced(bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.length && !this.#error; at += WRITE_SLICE) {
+      await this.#conn.write(bytes.subarray(at, at + WRITE_SLICE));
+      this.#progressAt = Date.now();
+    }
   }
 
   /** Starts the one write in flight; `#done` follows when it settles. */
   #write(text: string, chars: number): void {
+    if (!this.#busy && this.#timeout > 0) {
+      this.#progressAt = Date.now();
+      // Left armed when the queue drains: it disarms itself on firing,
+      // so a busy connection costs one timer per timeout, not per write.
+      this.#timer ??= setTimeout(() => this.#check(), this.#timeout);
+    }
     this.#busy = true;
     this.#busyChars = chars;
     const conn = this.#conn;
-    if (conn.writeText !== undefined) {
+    // Large text goes the sliced way, so that slow progress is seen.
+    if (conn.writeText !== undefined && text.length <= WRITE_SLICE) {
       conn.writeText(text, this.#settled);
       return;
     }
@@ -156,7 +222,7 @@ export class WriteQueue {
     let written: Promise<void>;
     try {
       written = scratch === undefined
-        ? conn.write(this.#encoder.encode(text))
+        ? this.#writeBytes(this.#encoder.encode(text))
         : conn.write(
           scratch.subarray(0, this.#encoder.encodeInto(text, scratch).written),
         );
@@ -164,6 +230,12 @@ export class WriteQueue {
       written = Promise.reject(e);
     }
     written.then(this.#wrote, this.#writeFailed);
+  }
+
+  #writeBytes(bytes: Uint8Array): Promise<void> {
+    return bytes.length <= WRITE_SLICE
+      ? this.#conn.write(bytes)
+      : this.#writeSliced(bytes);
   }
 
   /** A `write` settled; its lent buffer goes back either way. */
@@ -191,16 +263,16 @@ export class WriteQueue {
         this.#busy = false;
         return;
       }
-      this.fail(
-        new SockhopError(
-          "Unable to send() - socket has been destroyed",
-          "ERR_SOCKET_DESTROYED",
-        ),
+      const error = new SockhopError(
+        "Unable to send() - socket has been destroyed",
+        "ERR_SOCKET_DESTROYED",
       );
+      this.fail(error);
       this.#busy = false;
-      this.#onBroken();
+      this.#onBroken(error);
       return;
     }
+    if (this.#timeout > 0) this.#progressAt = Date.now();
     const resolve = this.#busyResolve;
     this.#busyResolve = noop;
     this.#busyReject = noop;

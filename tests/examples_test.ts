@@ -1,17 +1,17 @@
-// Each example under scripts/examples runs with one `deno run` command,
-// prints what it promises and exits 0.
+// The demo and each example under scripts/examples run with one
+// `deno run` command, print what they promise and exit 0.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { denoCommand, repoRoot } from "./helpers/util.ts";
 
 function runExample(
-  name: string,
+  file: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       denoCommand(),
-      ["run", "--allow-all", `scripts/examples/${name}`],
+      ["run", "--allow-all", file],
       { cwd: repoRoot(), timeout: 30_000 },
       (error, stdout, stderr) =>
         resolve({
@@ -24,8 +24,20 @@ function runExample(
 }
 
 describe("examples", () => {
+  it("demo.ts: every value arrives, named with the right article", async () => {
+    const { code, stdout, stderr } = await runExample("scripts/demo.ts");
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /server got a String: "hello"\n/);
+    assert.match(stdout, /server got an Array: \[1,2,3\]\n/);
+    assert.match(stdout, /server got a Widget: /);
+    assert.match(stdout, /client got an Object: \{"bye":true\}\n/);
+    assert.match(stdout, /demo finished: everything arrived/);
+  });
+
   it("chat_unix.ts: everyone hears every line", async () => {
-    const { code, stdout, stderr } = await runExample("chat_unix.ts");
+    const { code, stdout, stderr } = await runExample(
+      "scripts/examples/chat_unix.ts",
+    );
     assert.equal(code, 0, stderr);
     for (const nick of ["alice", "bob", "carol"]) {
       assert.match(stdout, new RegExp(`server: ${nick} joined`));
@@ -35,7 +47,9 @@ describe("examples", () => {
   });
 
   it("request_service.ts: streams primes and times out the unanswered", async () => {
-    const { code, stdout, stderr } = await runExample("request_service.ts");
+    const { code, stdout, stderr } = await runExample(
+      "scripts/examples/request_service.ts",
+    );
     assert.equal(code, 0, stderr);
     assert.match(
       stdout,
@@ -46,7 +60,9 @@ describe("examples", () => {
   });
 
   it("tls_pair.ts: a Secret crosses TLS and is answered", async () => {
-    const { code, stdout, stderr } = await runExample("tls_pair.ts");
+    const { code, stdout, stderr } = await runExample(
+      "scripts/examples/tls_pair.ts",
+    );
     assert.equal(code, 0, stderr);
     assert.match(stdout, /server got a Secret over TLS: \{"code":"7-4-1"\}/);
     assert.match(stdout, /client got the answer: \{"stored":true\}/);

@@ -181,21 +181,18 @@ describe("a live server fed hostile input", () => {
     });
   });
 
-  it("takes the tolerable oddities: request data null, packets without last, an id-less answer to nothing", async () => {
+  it("takes the tolerable oddities: packets without last, an id-less answer to nothing; refuses a request whose data is null", async () => {
     await withFedServer(async ({ server, errors, peer, sock }) => {
       await waitFor(() => server.sockets.length === 1, 5000, "registration");
-      // A request whose data is null is answered as if it were {}.
+      // A request whose data is null is malformed (a Sockhop peer never
+      // sends one): an error event, and no answer.
       peer.write({
         type: "SockhopRequest",
         data: { uuid: "r-null", data: null, type: "Object" },
       });
-      const answer = await peer.until((f) => f?.data?.uuid === "r-null");
-      assert.deepEqual(answer.data, {
-        uuid: "r-null",
-        type: "Object",
-        data: {},
-        last: true,
-      });
+      await waitFor(() => errors.length === 1, 5000, "the error event");
+      const [refused] = errors.splice(0);
+      assert.equal((refused as SockhopError).code, "ERR_BAD_DATA");
       // A response stream takes packets without `last` as "more to come".
       const stream = await server.request(server.sockets[0], { q: 1 });
       const req = await peer.until((f) => f?.type === "SockhopRequest");
@@ -228,6 +225,7 @@ describe("a live server fed hostile input", () => {
       sock.write(ping("p"));
       await peer.until((f) => f?.type === "SockhopPong");
       assert.deepEqual(errors, []);
+      assert.equal(peer.frames.some((f) => f?.data?.uuid === "r-null"), false);
     });
   });
 

@@ -6,24 +6,19 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import process from "node:process";
 import { SockhopClient, SockhopServer } from "../mod.ts";
 import {
   freePort,
   isCode,
-  isDeno,
   once,
   sleep,
-  tempDir,
   waitFor,
   within,
   withPair,
   withUnconnectedPair,
 } from "./helpers/util.ts";
 import { RawServer } from "./helpers/raw.ts";
+import { runChildScript } from "./helpers/child_script.ts";
 
 const INTERVAL = 50;
 
@@ -327,16 +322,9 @@ describe("disconnect()", () => {
   it(
     "leaves no timer behind: a process using start(), ping() and disconnect() exits by itself",
     async () => {
-      const { dir, cleanup } = tempDir();
-      // The child runs this runtime's build of the module: the source in
-      // Deno, the compiled package (next to the compiled tests) in Node.
-      const mod = new URL(isDeno ? "../mod.ts" : "../mod.js", import.meta.url)
-        .href;
-      const script = join(dir, isDeno ? "child.ts" : "child.mjs");
-      writeFileSync(
-        script,
-        `import { SockhopClient, SockhopServer } from ${JSON.stringify(mod)};
-const server = new SockhopServer({ port: 0 });
+      const run = await runChildScript(
+        ["SockhopClient", "SockhopServer"],
+        `const server = new SockhopServer({ port: 0 });
 await server.listen();
 server.ping(20);
 const client = new SockhopClient({ port: server.port, auto_reconnect_interval: 20 });
@@ -355,38 +343,11 @@ await lost.disconnect();
 await once.disconnect();
 await client.disconnect();
 await server.close();
-console.log("done");
-`,
+console.log("done");`,
       );
-      try {
-        const child = spawn(
-          process.execPath,
-          isDeno ? ["run", "-A", script] : [script],
-          {
-            cwd: dir,
-            stdio: ["ignore", "pipe", "pipe"],
-          },
-        );
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (d) => (out += d));
-        child.stderr.on("data", (d) => (err += d));
-        const exited = new Promise<number | null>((resolve) =>
-          child.on("exit", (code) => resolve(code))
-        );
-        let code: number | null;
-        try {
-          code = await within(exited, 20_000, "the child to exit by itself");
-        } catch (e) {
-          child.kill("SIGKILL");
-          await exited;
-          throw e;
-        }
-        assert.equal(code, 0, err);
-        assert.equal(out.trim(), "done");
-      } finally {
-        cleanup();
-      }
+      assert.ok(run.exited, `the child did not exit by itself: ${run.stderr}`);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout.trim(), "done");
     },
   );
 });

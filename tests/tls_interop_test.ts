@@ -1,7 +1,7 @@
 /**
  * TLS across runtimes and libraries, with this project's TLS server:
  * this project on both ends in different runtimes (under `deno test` the
- * peer is a Node child running the npm build, under `node --test` a Deno
+ * peer is a Node child running the npm build, under Node or Bun a Deno
  * child running mod.ts; both directions), and the ORIGINAL sockhop@1.8.4
  * TLS client (Node child; the original has TLS on the client only) with
  * `ssl: true` and with `ssl_options` alone. Values and labels, bytes,
@@ -12,10 +12,10 @@ import { after, before, describe, it } from "node:test";
 import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";
 import { describeSpec, type LinkSpec, withLink } from "./helpers/peer_link.ts";
 import { DATA_CHECKS, type LinkCheck } from "./helpers/link_checks.ts";
-import { isDeno } from "./helpers/util.ts";
+import { isDeno, runtime } from "./helpers/util.ts";
 
 const other = isDeno ? "npm" : "source";
-const here = isDeno ? "Deno" : "Node";
+const here = runtime;
 const there = isDeno ? "Node" : "Deno";
 
 const checks: LinkCheck[] = DATA_CHECKS;

@@ -2,7 +2,8 @@
  * Unix socket files: a path left behind by a dead process is reclaimed; a
  * path a live server owns (in this process or another) makes `listen()`
  * fail with ERR_ADDRESS_IN_USE while that server keeps working and its
- * file stays; a path that is not a socket is never removed.
+ * file stays; a path that is not a socket is never removed. A server on a
+ * path claims no TCP port.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -145,6 +146,25 @@ describe("Unix socket files", () => {
         await server.close();
       }
       assert.equal(existsSync(path), false, "close() removes the file");
+    } finally {
+      await server.close();
+      cleanup();
+    }
+  });
+
+  it("claims no TCP port: port is 0 and get_bound_port() undefined", async () => {
+    const { dir, cleanup } = tempDir();
+    const path = join(dir, "port.sock");
+    const server = new SockhopServer({ path, port: 4321 });
+    try {
+      assert.equal(server.port, 0, "before listen()");
+      await server.listen();
+      await assertServes(server, path);
+      assert.equal(server.port, 0, "while listening");
+      assert.equal(server.get_bound_port(), undefined);
+      assert.equal(server.get_bound_address(), path);
+      await server.close();
+      assert.equal(server.port, 0, "after close()");
     } finally {
       await server.close();
       cleanup();

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { SockhopError } from "../errors.ts";
+
 /**
  * The label a value travels with: its constructor's name ("Object",
  * "Array", "String", "Widget", ...). Any `Uint8Array` is labelled "Buffer",
@@ -31,6 +33,20 @@ export function payload(value: unknown): unknown {
     return { type: "Buffer", data: Array.from(value) } satisfies BufferJSON;
   }
   return value;
+}
+
+/**
+ * The `ERR_BAD_DATA` error for a value JSON would silently drop (a function
+ * or a symbol), which would arrive as a type label without data; undefined
+ * for anything else.
+ */
+export function unsendable(value: unknown): SockhopError | undefined {
+  const kind = typeof value;
+  if (kind !== "function" && kind !== "symbol") return undefined;
+  return new SockhopError(
+    `Cannot send a ${kind}: JSON cannot represent it`,
+    "ERR_BAD_DATA",
+  );
 }
 
 /**
@@ -84,13 +100,19 @@ export interface Envelope {
   callback_id?: string;
 }
 
+function isMissing(v: unknown): boolean {
+  return v === undefined || v === null;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /**
  * Classifies a parsed frame from a Sockhop peer, checking the fields each
- * kind needs so that hostile input cannot reach code that trusts it. For
+ * kind needs so that hostile input cannot reach code that trusts it: a
+ * frame, request or response packet whose `data` is missing or null is
+ * "invalid" (a Sockhop peer never sends one). For
  * any kind but "invalid" the frame is an {@linkcode Envelope} whose `data`
  * is a record for "ping", "pong", "request" and "response", and whose
  * `callback_id` (for "answer") or `id` (for "message", when present) is a
@@ -111,9 +133,12 @@ export function classify(frame: unknown): Kind {
     case "SockhopResponsePacket": {
       const data = frame.data;
       if (!isRecord(data) || typeof data.uuid !== "string") return "invalid";
+      if (isMissing(data.data)) return "invalid";
       return type === "SockhopRequest" ? "request" : "response";
     }
   }
+  // A Sockhop peer never sends null or undefined (it refuses to).
+  if (isMissing(frame.data)) return "invalid";
   const callbackId = frame.callback_id;
   if (callbackId !== undefined) {
     return typeof callbackId === "string" ? "answer" : "invalid";
@@ -134,9 +159,14 @@ export function whyInvalid(frame: unknown): string {
     case "SockhopPong":
       return `${type} without _id`;
     case "SockhopRequest":
-    case "SockhopResponsePacket":
-      return `${type} without uuid`;
+    case "SockhopResponsePacket": {
+      const data = frame.data;
+      return isRecord(data) && typeof data.uuid === "string"
+        ? `${type} without data`
+        : `${type} without uuid`;
+    }
   }
+  if (isMissing(frame.data)) return `${type} without data`;
   return frame.callback_id !== undefined
     ? "callback_id not a string"
     : "id not a string";

@@ -1,5 +1,6 @@
 /**
- * Ping and pong messages (PROTOCOL.md §3, §5). Pure data, no I/O.
+ * Ping and pong messages (§3 and §5 of PROTOCOL.md, at the package root).
+ * Pure data, no I/O.
  * @module
  */
 

@@ -1,5 +1,6 @@
 /**
- * The shapes of requests and streamed response packets (PROTOCOL.md §3-4).
+ * The shapes of requests and streamed response packets (§3-4 of
+ * PROTOCOL.md, at the package root).
  * Pure data, no I/O.
  * @module
  */

@@ -18,7 +18,11 @@ import {
   type SockhopServerOptions,
 } from "../../mod.ts";
 import type { TestCerts } from "./certs.ts";
-import { type PeerLibrary, PeerProcess } from "./peer_process.ts";
+import {
+  type PeerLibrary,
+  PeerProcess,
+  type PeerRuntime,
+} from "./peer_process.ts";
 import { tempDir, waitFor } from "./util.ts";
 
 /** How the two ends are connected. */
@@ -49,6 +53,8 @@ export interface Link {
 export interface LinkSpec {
   /** The peer's library. */
   library: PeerLibrary;
+  /** The peer's runtime for "npm" and "original" (default Node). */
+  runtime?: PeerRuntime;
   /** Which end runs in this process. */
   side: Side;
   transport: Transport;
@@ -60,7 +66,8 @@ export interface LinkSpec {
 
 /** A short description of a spec, for test names. */
 export function describeSpec(spec: LinkSpec): string {
-  const peer = `${spec.library} ${
+  const runtime = spec.runtime === "Bun" ? " (Bun)" : "";
+  const peer = `${spec.library}${runtime} ${
     spec.side === "server" ? "client" : "server"
   }`;
   return `our ${spec.side} with the ${peer} over ${spec.transport}` +
@@ -74,7 +81,7 @@ export function describeSpec(spec: LinkSpec): string {
 export async function openLink(spec: LinkSpec): Promise<Link> {
   const certs = spec.certs;
   if (spec.transport === "tls" && !certs) throw new Error("tls needs certs");
-  const peer = PeerProcess.start(spec.library);
+  const peer = PeerProcess.start(spec.library, spec.runtime);
   const temp = spec.transport === "unix" ? tempDir() : null;
   const path = temp ? join(temp.dir, "peer.sock") : undefined;
   const tls = spec.transport === "tls" ? certs!.dir : undefined;

@@ -1,7 +1,7 @@
 /**
  * Runs a Sockhop peer in a child process (tests/fixtures/peer.mjs) and talks
  * to it over JSON lines: the ORIGINAL sockhop@1.8.4 or this project's npm
- * build in Node, or this project's sources in Deno.
+ * build in Node or Bun, or this project's sources in Deno.
  * Runtime-neutral: works from `deno test` and from the npm build's tests.
  * @module
  */
@@ -9,8 +9,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
-import { denoCommand, isDeno, repoRoot } from "./util.ts";
+import {
+  bunCommand,
+  denoCommand,
+  nodeCommand,
+  repoRoot,
+  type Runtime,
+} from "./util.ts";
 
 /**
  * The driver's path: the one in the repository's tests/fixtures/, also when
@@ -26,6 +31,12 @@ export function driverPath(): string {
  * (this project's build in npm/, Node) or `"source"` (mod.ts, Deno).
  */
 export type PeerLibrary = "original" | "npm" | "source";
+
+/**
+ * The runtime a peer runs in: Deno for "source"; Node (the default) or Bun
+ * for "npm" and "original".
+ */
+export type PeerRuntime = Exclude<Runtime, "Deno">;
 
 /** An event the peer's library emitted (`ev` names it), or a command's reply. */
 // deno-lint-ignore no-explicit-any
@@ -79,10 +90,13 @@ export class PeerProcess {
 
   /**
    * Starts `tests/fixtures/peer.mjs` with `library`: in Deno for "source"
-   * (`denoCommand()`), else in Node.
+   * (`denoCommand()`), else in `runtime` (Node unless told otherwise).
    * @throws if "npm" is asked for and the npm build is missing
    */
-  static start(library: PeerLibrary): PeerProcess {
+  static start(
+    library: PeerLibrary,
+    runtime: PeerRuntime = "Node",
+  ): PeerProcess {
     const driver = driverPath();
     if (library === "npm") {
       const built = join(repoRoot(), "npm", "esm", "mod.js");
@@ -94,7 +108,7 @@ export class PeerProcess {
     }
     const [command, args] = library === "source"
       ? [denoCommand(), ["run", "--allow-all", "--quiet", driver, library]]
-      : [isDeno ? "node" : process.execPath, [driver, library]];
+      : [runtime === "Bun" ? bunCommand() : nodeCommand(), [driver, library]];
     const child = spawn(command, args, {
       cwd: repoRoot(),
       stdio: ["pipe", "pipe", "pipe"],

@@ -15,8 +15,18 @@ import type { EventEmitter } from "node:events";
 import { SockhopClient, SockhopError, SockhopServer } from "../../mod.ts";
 import type { SockhopClientOptions, SockhopServerOptions } from "../../mod.ts";
 
-/** Whether the tests run in Deno (else Node, from the npm build). */
+/** Whether the tests run in Deno (else Node or Bun, from the npm build). */
 export const isDeno: boolean = "Deno" in globalThis;
+
+/** A runtime the tests run in, or a peer runs in. */
+export type Runtime = "Deno" | "Node" | "Bun";
+
+/** The runtime running the tests. */
+export const runtime: Runtime = isDeno
+  ? "Deno"
+  : "Bun" in globalThis
+  ? "Bun"
+  : "Node";
 
 /**
  * The repository root (the folder holding deno.json), found from this file
@@ -42,6 +52,22 @@ export function denoCommand(): string {
       .execPath();
   }
   return process.env.DENO_BIN || "deno";
+}
+
+/** The command that runs Node: this process in Node, else `node` from PATH. */
+export function nodeCommand(): string {
+  return runtime === "Node" ? process.execPath : "node";
+}
+
+/**
+ * The command that runs Bun: this process in Bun; else `BUN_BIN`, else the
+ * Bun that `npm ci` installed in node_modules/.bin, else `bun` from PATH.
+ */
+export function bunCommand(): string {
+  if (runtime === "Bun") return process.execPath;
+  if (process.env.BUN_BIN) return process.env.BUN_BIN;
+  const local = join(repoRoot(), "node_modules", ".bin", "bun");
+  return existsSync(local) ? local : "bun";
 }
 
 /** Resolves after `ms` milliseconds. */
