@@ -56,7 +56,11 @@
  * @module
  */
 
-export { SockhopClient, type SockhopClientOptions } from "./src/client.ts";
+export {
+  type ConnectCallOptions,
+  SockhopClient,
+  type SockhopClientOptions,
+} from "./src/client.ts";
 export { SockhopServer, type SockhopServerOptions } from "./src/server.ts";
 export {
   type SessionClass,
@@ -66,6 +70,7 @@ export {
 } from "./src/session.ts";
 export { SockhopError, type SockhopErrorCode } from "./src/errors.ts";
 export type { CommonOptions } from "./src/options.ts";
+export type { MessagesOptions } from "./src/messages.ts";
 export type {
   Payload,
   ReceiveMeta,

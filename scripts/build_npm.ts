@@ -20,6 +20,7 @@
 
 import ts from "typescript";
 import {
+  chmodSync,
   cpSync,
   mkdirSync,
   mkdtempSync,
@@ -35,9 +36,21 @@ import { fileURLToPath } from "node:url";
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const denoJson = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
 
+/** A command the package installs (dnt's `{ kind: "bin" }` entry point). */
+interface BinEntryPoint {
+  kind: "bin";
+  /** The command's name. */
+  name: string;
+  /** Its source, compiled as an ES module with a `node` shebang. */
+  path: string;
+}
+
 /** Build options, in dnt's shape. */
 const options = {
-  entryPoints: ["./mod.ts"],
+  entryPoints: [
+    "./mod.ts",
+    { kind: "bin", name: "sockhop", path: "./cli.ts" },
+  ] as (string | BinEntryPoint)[],
   /** Test files (`*_test.ts` in these folders) compiled for `node --test`. */
   testDirs: ["./tests"],
   outDir: "./npm",
@@ -46,7 +59,7 @@ const options = {
     "./src/transport/deno.ts": "./src/transport/node.ts",
   } as Record<string, string>,
   /** Folders (besides the entry points) copied to the staging area. */
-  sources: ["./src", "./tests", "./scripts"],
+  sources: ["./src", "./cli", "./tests", "./scripts"],
   package: {
     name: "@sockhop/sockhop",
     version: denoJson.version as string,
@@ -78,6 +91,18 @@ const baseCompilerOptions: ts.CompilerOptions = {
 };
 
 const out = (...parts: string[]) => join(root, options.outDir, ...parts);
+
+/** The library's entry points (the first is the package's main). */
+const libraryEntries = options.entryPoints.filter((e): e is string =>
+  typeof e === "string"
+);
+/** The commands the package installs. */
+const binEntries = options.entryPoints.filter((e): e is BinEntryPoint =>
+  typeof e !== "string"
+);
+/** Where a bin's compiled ES module lands, relative to the package. */
+const binOutput = (bin: BinEntryPoint) =>
+  `esm/${bin.path.replace(/^\.\//, "").replace(/\.ts$/, ".js")}`;
 
 /** Every file under `dir`, as paths relative to `dir`. */
 function walk(dir: string): string[] {
@@ -140,7 +165,8 @@ function rewriteImports(file: string, text: string): string {
 function stage(stageDir: string): void {
   const mapped = new Set(Object.keys(options.mappings).map((p) => join(p)));
   const files = [
-    ...options.entryPoints,
+    ...libraryEntries,
+    ...binEntries.map((bin) => bin.path),
     ...options.sources.flatMap((dir) =>
       walk(join(root, dir)).map((f) => join(dir, f))
     ),
@@ -274,7 +300,7 @@ function verify(): void {
 }
 
 function writePackageJson(): void {
-  const entry = options.entryPoints[0].replace(/^\.\//, "").replace(
+  const entry = libraryEntries[0].replace(/^\.\//, "").replace(
     /\.ts$/,
     "",
   );
@@ -282,6 +308,9 @@ function writePackageJson(): void {
     ...options.package,
     type: "module",
     main: `./script/${entry}.js`,
+    bin: Object.fromEntries(
+      binEntries.map((bin) => [bin.name, `./${binOutput(bin)}`]),
+    ),
     module: `./esm/${entry}.js`,
     // Read only by resolvers that ignore `exports` (TypeScript's node10),
     // whose consumers load `main`: the CommonJS declarations match it.
@@ -328,14 +357,15 @@ export function build(): number {
   const stageDir = mkdtempSync(out(".stage-"));
   try {
     stage(stageDir);
-    const entries = options.entryPoints.map((p) => join(stageDir, p));
+    const entries = libraryEntries.map((p) => join(stageDir, p));
+    const bins = binEntries.map((bin) => join(stageDir, bin.path));
     const tests = options.testDirs.flatMap((dir) =>
       readdirSync(join(stageDir, dir))
         .filter((f) => f.endsWith("_test.ts"))
         .map((f) => join(stageDir, dir, f))
     );
     const esm = compile(
-      [...entries, ...tests],
+      [...entries, ...bins, ...tests],
       {
         ...baseCompilerOptions,
         module: ts.ModuleKind.ES2022,
@@ -374,6 +404,11 @@ export function build(): number {
   }
   fixDeclarationSpecifiers(out("types"));
   fixDeclarationSpecifiers(out("script"));
+  for (const bin of binEntries) {
+    const file = out(binOutput(bin));
+    writeFileSync(file, "#!/usr/bin/env node\n" + readFileSync(file, "utf8"));
+    chmodSync(file, 0o755);
+  }
   writePackageJson();
   for (const file of ["README.md", "LICENSE", "PROTOCOL.md"]) {
     cpSync(join(root, file), out(file));

@@ -11,9 +11,10 @@
  * as tests/helpers/drop_in.ts defines it), the JavaScript examples of
  * `scripts/npm_examples/` (README's examples for Node and Bun, and the
  * Widget one in CommonJS and ES modules) under Node and under Bun (each
- * must exit 0 by itself and print what it promises), and a TypeScript
- * consumer in both module formats. Exits 1 if any step failed; the temp
- * folder is removed in every case.
+ * must exit 0 by itself and print what it promises), the `sockhop` command
+ * the package installs (`npx sockhop --help` and `bunx --bun sockhop
+ * --help` there), and a TypeScript consumer in both module formats. Exits
+ * 1 if any step failed; the temp folder is removed in every case.
  * @module
  */
 
@@ -108,7 +109,9 @@ function buildIsStale(): boolean {
   if (!existsSync(marker)) return true;
   const inputs = [
     "mod.ts",
+    "cli.ts",
     "src",
+    "cli",
     "scripts/build_npm.ts",
     "deno.json",
     "README.md",
@@ -159,6 +162,13 @@ const EXAMPLES: Record<string, string[]> = {
   "tls.mjs": ["Object { secret: 'over TLS' }"],
   "json_peer.mjs": [`Object { temp: 21.5 } {'ack':true}`],
   "errors.mjs": ["not connected yet"],
+  "abort.mjs": ["stopped: enough"],
+  "messages.mjs": [
+    "true Object { n: 1 }",
+    "true Object { n: 2 }",
+    "true String done",
+  ],
+  "dispose.mjs": ["{ echo: 'hi' }"],
   "widget.mjs": [
     "server got a Widget: { name: 'sprocket', teeth: 12 }",
     "client got the callback: { thanks: 'for the sprocket' }",
@@ -340,6 +350,27 @@ const steps: Step[] = [
     name: `examples under ${runtime} (${Object.keys(EXAMPLES).length} files)`,
     needs: ["install the tarball offline"],
     fn: () => runExamples(runtime),
+  })),
+  ...([
+    ["npx", ["--no-install", "sockhop", "--help"]],
+    [bin("bunx"), ["--bun", "sockhop", "--help"]],
+  ] as const).map(([cmd, args]): Step => ({
+    name: `bin (${cmd === "npx" ? "npx" : "bunx --bun"} sockhop --help)`,
+    needs: ["install the tarball offline"],
+    fn: async () => {
+      const r = await run(cmd, [...args], { cwd: project, timeoutMs: 15_000 });
+      const outcome = fromRun(r, "sockhop --help");
+      const expected = ["sockhop listen", "sockhop send", "sockhop request"];
+      const missing = expected.filter((s) => !r.out.includes(s));
+      if (outcome.ok && missing.length > 0) {
+        return {
+          ok: false,
+          note: `help lacks ${missing.join(", ")}`,
+          output: r.out,
+        };
+      }
+      return outcome;
+    },
   })),
   {
     name: "TypeScript consumers (.cts, .mts)",

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { abortedError, onAbort } from "./abort.ts";
 import { SockhopError } from "./errors.ts";
 import {
   SockhopRequest,
@@ -12,6 +13,7 @@ import {
   SockhopResponseReadableStream,
   SockhopResponseWriteableStream,
 } from "./response_stream.ts";
+import type { ReadPause } from "./read_pause.ts";
 import { TimedMap } from "./timed_map.ts";
 import type { Conn } from "./transport/types.ts";
 import type {
@@ -56,6 +58,8 @@ export interface ChannelHooks {
   error(err: Error): void;
   /** The connection is gone; called once. */
   closed(): void;
+  /** While paused, the channel stops reading (see `messages()`). */
+  readPause?: ReadPause;
 }
 
 const destroyed = (): SockhopError =>
@@ -105,7 +109,10 @@ export class Channel {
   readonly #callbacks: TimedMap<string, RemoteCallback>;
   readonly #streams: TimedMap<string, SockhopResponseReadableStream>;
   #closed = false;
+  #wakeOnClose: (() => void) | null = null;
   #done: Promise<void> | null = null;
+  /** Pauses and resumes pushed reads (see `Conn.receive`). */
+  #reading: { pause(): void; resume(): void } | undefined;
   /** One function for every stream this channel routes packets to. */
   readonly #forgetStream = (stream: SockhopResponseReadableStream): void => {
     this.#streams.extract(stream.uuid);
@@ -191,6 +198,7 @@ export class Channel {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wakeOnClose?.();
     clearTimeout(this.#idleTimer);
     this.#writer.fail(destroyed());
     this.conn.close();
@@ -228,13 +236,31 @@ export class Channel {
       );
     }
     if (this.#closed) return quiet(Promise.reject(destroyed()));
+    const { signal } = config;
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
     const id = crypto.randomUUID();
     const errorCb = config.error_cb ?? noop;
-    this.#callbacks.set(id, callback, (reason) => {
+    let answer = callback;
+    let forget = noop;
+    if (signal) {
+      forget = onAbort(signal, () => {
+        forget();
+        if (this.#callbacks.extract(id)) errorCb("aborted");
+      });
+      answer = (data, meta) => {
+        forget();
+        callback(data, meta);
+      };
+    }
+    this.#callbacks.set(id, answer, (reason) => {
+      forget();
       if (reason !== "deleted") errorCb(reason);
     }, config.timeout);
     const sent = this.#envelope(typeName(o), o, "id", id);
-    sent.catch(() => this.#callbacks.extract(id));
+    sent.catch(() => {
+      forget();
+      this.#callbacks.extract(id);
+    });
     return sent;
   }
 
@@ -306,7 +332,7 @@ export class Channel {
    */
   async request(
     o: unknown,
-    { timeout }: RequestOptions = {},
+    { timeout, signal }: RequestOptions = {},
   ): Promise<SockhopResponseReadableStream> {
     if (this.#opts.peer_type !== "Sockhop") {
       throw new SockhopError(
@@ -320,6 +346,7 @@ export class Channel {
         "ERR_BAD_DATA",
       );
     }
+    if (signal?.aborted) throw abortedError(signal);
     const bad = unsendable(o);
     if (bad) throw bad;
     const req = SockhopRequest.from_data(o);
@@ -343,7 +370,17 @@ export class Channel {
         );
       }
     }, timeout);
-    stream._when_ended(this.#forgetStream);
+    const forget = signal
+      ? onAbort(signal, () => {
+        if (this.#streams.extract(req.uuid)) stream.end(abortedError(signal));
+      })
+      : noop;
+    stream._when_ended(
+      forget === noop ? this.#forgetStream : (ended) => {
+        forget();
+        this.#forgetStream(ended);
+      },
+    );
     // The answer may be read before the write resolves (Node's TLS does
     // this): keep it for the caller, who can listen only once we return.
     stream._hold();
@@ -356,6 +393,7 @@ export class Channel {
         );
       }
     } catch (e) {
+      forget();
       this.#streams.extract(req.uuid);
       throw e;
     } finally {
@@ -425,7 +463,7 @@ export class Channel {
   /** Reading when the connection pushes chunks (see `Conn.receive`). */
   #receive(): Promise<void> {
     return new Promise((resolve) => {
-      this.conn.receive!(this.#onChunk, () => {
+      this.#reading = this.conn.receive!(this.#onChunk, () => {
         this.#shutdown();
         resolve();
       });
@@ -441,11 +479,27 @@ export class Channel {
         if (this.#closed) break;
         this.#dispatch(frame);
       }
+      const pause = this.#hooks.readPause;
+      if (pause?.paused && !this.#closed && this.#reading) {
+        const reading = this.#reading;
+        reading.pause();
+        this.#resumed(pause).then(() => {
+          if (!this.#closed) reading.resume();
+        });
+      }
     } catch (e) {
       this.#hooks.error(e as Error);
       this.close();
     }
   };
+
+  /** Waits until reading may go on, or the channel is closed. */
+  #resumed(pause: ReadPause): Promise<void> {
+    return new Promise<void>((wake) => {
+      this.#wakeOnClose = wake;
+      pause.wait().then(wake);
+    }).finally(() => (this.#wakeOnClose = null));
+  }
 
   async #readLoop(): Promise<void> {
     try {
@@ -458,6 +512,10 @@ export class Channel {
           this.#dispatch(frame);
         }
         if (this.#closed) break;
+        if (this.#hooks.readPause?.paused) {
+          await this.#resumed(this.#hooks.readPause);
+          if (this.#closed) break;
+        }
       }
     } catch (e) {
       this.#hooks.error(e as Error);

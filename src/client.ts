@@ -11,9 +11,12 @@ import {
   PingTimer,
   reportError,
 } from "./endpoint.ts";
+import { abortedError, onAbort } from "./abort.ts";
 import { SockhopError } from "./errors.ts";
+import { type MessagesOptions, messageStream } from "./messages.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
+import { ReadPause } from "./read_pause.ts";
 import { transport } from "./transport/runtime.ts";
 import { unsendable } from "./wire/envelope.ts";
 import type { Conn, TlsOptions } from "./transport/types.ts";
@@ -22,6 +25,7 @@ import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import { noop, quiet } from "./util.ts";
 import type {
   ChannelOptions,
+  Payload,
   ReceiveMeta,
   RemoteCallback,
   RequestOptions,
@@ -54,6 +58,17 @@ export interface SockhopClientOptions extends CommonOptions {
    * @default {0}
    */
   offline_queue_size?: number;
+}
+
+/** Options of {@linkcode SockhopClient.connect}. */
+export interface ConnectCallOptions {
+  /** Keep reconnecting after later drops (as `start()` does). */
+  auto_reconnect?: boolean;
+  /**
+   * Aborting stops connecting: `connect()` rejects with `ERR_ABORTED` and
+   * a socket that arrives later is closed.
+   */
+  signal?: AbortSignal;
 }
 
 /** A send, request or envelope waiting for a connection. */
@@ -170,6 +185,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   #autoReconnect = false;
   #reconnectTimer: ReturnType<typeof setInterval> | null = null;
   readonly #pinger = new PingTimer();
+  readonly #readPause = new ReadPause();
   /** The interval asked of `ping()`; its timer runs only while it can act. */
   #pingDelay = 0;
   #pinging = false;
@@ -242,9 +258,17 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * are repaired by reconnecting every `auto_reconnect_interval` ms.
    */
   async connect(
-    { auto_reconnect = false }: { auto_reconnect?: boolean } = {},
+    { auto_reconnect = false, signal }: ConnectCallOptions = {},
   ): Promise<this> {
-    await this.#connect();
+    if (signal?.aborted) throw abortedError(signal);
+    const forget = signal
+      ? onAbort(signal, () => this.#dropAttempt(abortedError(signal)))
+      : noop;
+    try {
+      await this.#connect();
+    } finally {
+      forget();
+    }
     this.#autoReconnect = auto_reconnect;
     this.#refreshTimers();
     return this;
@@ -255,21 +279,36 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * `auto_reconnect_interval` ms until then) and reconnects after drops,
    * until `disconnect()`.
    */
-  start(): Promise<this> {
+  start({ signal }: { signal?: AbortSignal } = {}): Promise<this> {
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
     this.#autoReconnect = true;
     this.#refreshTimers();
     if (this.connected) return Promise.resolve(this);
     return new Promise((resolve, reject) => {
+      let forget = noop;
       const onConnect = () => {
+        forget();
         this.#startWaiters.delete(onStop);
         resolve(this);
       };
       const onStop = (e: Error) => {
+        forget();
         this.off("connect", onConnect);
         reject(e);
       };
       this.once("connect", onConnect);
       this.#startWaiters.add(onStop);
+      if (signal) {
+        // Aborting stops trying: no more attempts, the one in flight is
+        // dropped, and start() rejects.
+        forget = onAbort(signal, () => {
+          this.#autoReconnect = false;
+          this.#refreshTimers();
+          this.#dropAttempt(abortedError(signal));
+          this.#startWaiters.delete(onStop);
+          onStop(abortedError(signal));
+        });
+      }
       this.#autoConnect();
     });
   }
@@ -302,6 +341,14 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     if (!channel) return;
     channel.close();
     await channel.start();
+  }
+
+  /**
+   * Disconnects when a scope ends:
+   * `await using client = new SockhopClient(...)`. Same as `disconnect()`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.disconnect();
   }
 
   /**
@@ -409,6 +456,38 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     this.#refreshTimers();
   }
 
+  /**
+   * Received values as an async iterable of `[data, meta]`, until the next
+   * disconnect. At most `options.buffer` values wait for the loop; past
+   * that, reading from the server pauses (TCP pushes back) until the loop
+   * catches up. Leaving the loop early stops the buffering. `receive`
+   * events are still emitted as usual.
+   *
+   * @example
+   * ```ts
+   * import { SockhopClient } from "@sockhop/sockhop";
+   *
+   * const client = new SockhopClient({ port: 50000 });
+   * await client.connect();
+   * for await (const [data, meta] of client.messages()) {
+   *   console.log(meta.type, data);
+   *   if (meta.type === "Goodbye") break;
+   * }
+   * await client.disconnect();
+   * ```
+   * @param options the buffer's size
+   */
+  messages(options?: MessagesOptions): AsyncIterable<[Payload, ReceiveMeta]> {
+    return messageStream({
+      emitter: this,
+      pause: this.#readPause,
+      onEnd: (end) => {
+        this.once("disconnect", end);
+        return () => this.off("disconnect", end);
+      },
+    }, options);
+  }
+
   /** The local IP address of the connection (undefined when not connected). */
   get_bound_address(): string | undefined {
     return addressOf(this.#channel?.conn.localAddr);
@@ -514,12 +593,21 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
         if (before > 0 && conn) this.emit("reconnect", conn);
       },
       (e) => {
-        if (epoch !== this.#epoch) return;
+        if (epoch !== this.#epoch) return; // dropped on purpose: not news
         if (this.listenerCount("connect_error") > 0) {
           this.emit("connect_error", e);
         }
       },
     );
+  }
+
+  /**
+   * Ends the attempt in flight, if any, at once with `e`; its socket is
+   * closed should it arrive later.
+   */
+  #dropAttempt(e: Error): void {
+    this.#epoch++;
+    this.#abortAttempt?.(e);
   }
 
   async #connect(): Promise<void> {
@@ -603,6 +691,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
       },
       request: (req, res) => this.emit("request", req, res),
       error: (e) => reportError(this, e),
+      readPause: this.#readPause,
       closed: () => {
         if (this.#channel !== channel) return;
         this.#channel = null;

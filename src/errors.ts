@@ -35,6 +35,8 @@
  * - `ERR_CONNECT_TIMEOUT`: no connection within `connect_timeout`.
  * - `ERR_TLS_OPTION`: a TLS option the runtime cannot honour, or a TLS
  *   server without `key` and `cert`.
+ * - `ERR_ABORTED`: an `AbortSignal` given to `connect()`, `start()`,
+ *   `send()` or `request()` was aborted; `cause` is the signal's reason.
  * - `ERR_ADDRESS_IN_USE`: `listen()` on a Unix socket path where another
  *   server is running.
  * - `ERR_WRITE_TIMEOUT`: bytes queued for a peer made no progress for
@@ -61,7 +63,8 @@ export type SockhopErrorCode =
   | "ERR_TLS_OPTION"
   | "ERR_ADDRESS_IN_USE"
   | "ERR_WRITE_TIMEOUT"
-  | "ERR_MAX_CONNECTIONS";
+  | "ERR_MAX_CONNECTIONS"
+  | "ERR_ABORTED";
 
 /**
  * An error raised by Sockhop. `code` says what kind of failure it is, so
@@ -89,9 +92,14 @@ export class SockhopError extends Error {
    * Makes an error with a code.
    * @param message what went wrong, for people
    * @param code the failure kind, for programs
+   * @param options `cause`: the error or reason behind this one
    */
-  constructor(message: string, code: SockhopErrorCode) {
-    super(message);
+  constructor(
+    message: string,
+    code: SockhopErrorCode,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
     this.name = "SockhopError";
     this.code = code;
   }

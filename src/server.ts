@@ -12,6 +12,8 @@ import {
   reportError,
 } from "./endpoint.ts";
 import { SockhopError } from "./errors.ts";
+import { type MessagesOptions, messageStream } from "./messages.ts";
+import { ReadPause } from "./read_pause.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
 import {
@@ -31,6 +33,7 @@ import { quiet } from "./util.ts";
 import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
 import type {
   ChannelOptions,
+  Payload,
   RemoteCallback,
   RequestOptions,
   SendOptions,
@@ -136,6 +139,9 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   #listener: Listener | null = null;
   #acceptLoop: Promise<void> | null = null;
   readonly #pinger = new PingTimer();
+  readonly #readPause = new ReadPause();
+  /** Ends the message iterations in progress (on `close()`). */
+  readonly #messageEnds = new Set<() => void>();
   /**
    * Connections whose session is still starting, with their channel: a
    * session may already send or request from its `start()`.
@@ -302,6 +308,41 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     return client.gone;
   }
 
+  /**
+   * Values received from every client as an async iterable of
+   * `[data, meta]` (`meta.socket` and `meta.session` say who sent it),
+   * until `close()`. At most `options.buffer` values wait for the loop;
+   * past that, reading from every client pauses (TCP pushes back) until
+   * the loop catches up. Leaving the loop early stops the buffering.
+   * `receive` events are still emitted as usual.
+   *
+   * @example
+   * ```ts
+   * import { SockhopServer } from "@sockhop/sockhop";
+   *
+   * const server = new SockhopServer({ port: 0 });
+   * await server.listen();
+   * for await (const [data, { type, session }] of server.messages()) {
+   *   console.log(session.id, type, data);
+   *   if (type === "Shutdown") break;
+   * }
+   * await server.close();
+   * ```
+   * @param options the buffer's size
+   */
+  messages(
+    options?: MessagesOptions,
+  ): AsyncIterable<[Payload, ServerReceiveMeta]> {
+    return messageStream({
+      emitter: this,
+      pause: this.#readPause,
+      onEnd: (end) => {
+        this.#messageEnds.add(end);
+        return () => this.#messageEnds.delete(end);
+      },
+    }, options);
+  }
+
   /** Disconnects every client and stops pinging; keeps listening. */
   async disconnect(): Promise<void> {
     this.ping(0);
@@ -318,6 +359,15 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     await this.#acceptLoop;
     this.#acceptLoop = null;
     this.port = this.#requestedPort;
+    for (const end of [...this.#messageEnds]) end();
+  }
+
+  /**
+   * Closes the server when a scope ends:
+   * `await using server = new SockhopServer(...)`. Same as `close()`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /**
@@ -389,6 +439,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
       request: (req, res) =>
         this.emit("request", req, res, { socket: conn, session }),
       error: (e) => this.#report(e, conn, session),
+      readPause: this.#readPause,
       closed: () => {
         if (!registered) return markGone(); // never connected: no events
         this.#unregister(conn);

@@ -32,19 +32,29 @@ export interface SendOptions {
   /**
    * Told why the callback was dropped unanswered: `"timed-out"` when no
    * answer came within `timeout`, `"stopped"` when the connection closed
-   * first (a disconnect, a kill, or the peer going away). Not called once
-   * the answer has come, nor when the send itself failed (its promise
-   * rejects instead).
+   * first (a disconnect, a kill, or the peer going away), `"aborted"` when
+   * `signal` aborted. Not called once the answer has come, nor when the
+   * send itself failed (its promise rejects instead).
    */
-  error_cb?: (reason: TimedMapReason) => void;
+  error_cb?: (reason: TimedMapReason | "aborted") => void;
   /** How long to wait for the answer, in ms (default `response_timeout`). */
   timeout?: number;
+  /**
+   * Aborting drops the remote callback (`error_cb` is told `"aborted"`);
+   * an already-aborted signal rejects the send with `ERR_ABORTED`.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of a request. */
 export interface RequestOptions {
   /** How long the response stream may stay open, in ms. */
   timeout?: number;
+  /**
+   * Aborting ends the response stream with `ERR_ABORTED` (the signal's
+   * reason as `cause`); an already-aborted signal rejects the request.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options a channel takes from its client or server. */

@@ -2,7 +2,8 @@
  * The layering of src/, checked from the sources themselves (the .ts files
  * at the repository root, in both runtimes, so that type-only imports
  * count): no import cycles, src/wire/ imports only itself and errors.ts,
- * and only src/transport/ touches runtime I/O.
+ * and only src/transport/ touches runtime I/O. The command-line tool
+ * (cli.ts, cli/) reaches the library only through mod.ts.
  */
 
 import { describe, it } from "node:test";
@@ -128,6 +129,24 @@ describe("architecture of src/", () => {
         !/\bDeno\./.test(code(join(src, file))),
         `${file} uses Deno.*`,
       );
+    }
+  });
+});
+
+describe("architecture of the command-line tool", () => {
+  it("imports the library only through mod.ts", () => {
+    const cli = join(root, "cli");
+    const files = [join(root, "cli.ts"), ...sourceFiles(cli)];
+    assert.ok(files.length >= 3);
+    for (const file of files) {
+      for (const spec of specifiers(code(file))) {
+        if (!spec.startsWith(".")) continue;
+        const target = resolve(dirname(file), spec);
+        assert.ok(
+          target === join(root, "mod.ts") || dirname(target) === cli,
+          `${relative(root, file)} imports ${spec}`,
+        );
+      }
     }
   });
 });

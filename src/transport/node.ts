@@ -145,7 +145,10 @@ function wrapSocket(socket: net.Socket, unixPath?: string): NodeConn {
     localAddr: unix ?? tcpAddr(socket.localAddress, socket.localPort),
     remoteAddr: unix ?? tcpAddr(socket.remoteAddress, socket.remotePort),
     readable: readChunks(socket),
-    receive(onChunk: (chunk: Uint8Array) => void, onEnd: () => void): void {
+    receive(
+      onChunk: (chunk: Uint8Array) => void,
+      onEnd: () => void,
+    ): { pause(): void; resume(): void } {
       let done = false;
       const finish = () => {
         if (done) return;
@@ -157,6 +160,10 @@ function wrapSocket(socket: net.Socket, unixPath?: string): NodeConn {
       socket.once("end", finish);
       socket.once("close", finish);
       if (socket.destroyed) finish();
+      return {
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
+      };
     },
     write(bytes: Uint8Array): Promise<void> {
       return new Promise((resolve, reject) => {

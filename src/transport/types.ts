@@ -119,8 +119,12 @@ export interface Conn {
    * stream is over, as `readable` would end. Call at most once, and never
    * together with reading `readable`. A runtime whose sockets push data
    * (Node's `data` events) saves a promise and a result object per chunk.
+   * Returns how to stop and restart the chunks (flow control).
    */
-  receive?(onChunk: (chunk: Uint8Array) => void, onEnd: () => void): void;
+  receive?(
+    onChunk: (chunk: Uint8Array) => void,
+    onEnd: () => void,
+  ): { pause(): void; resume(): void };
   /** Writes every byte, resolving once the runtime has accepted them all. */
   write(bytes: Uint8Array): Promise<void>;
   /**
