@@ -15,6 +15,9 @@ import {
   terminatorPair,
 } from "./wire/framing.ts";
 
+/** Shared by every buffer (it keeps no state). */
+const encoder = new TextEncoder();
+
 /** Options of {@linkcode ObjectBuffer}. */
 export interface ObjectBufferOptions {
   /** Frame terminator (default `"\n"`), or `[rx, tx]`. */
@@ -50,7 +53,6 @@ export class ObjectBuffer extends EventEmitter {
   readonly #tx: string;
   readonly #allowNonObjects: boolean;
   readonly #decoder: FrameDecoder;
-  readonly #encoder = new TextEncoder();
 
   /**
    * Makes a buffer with its own framing state.
@@ -96,7 +98,7 @@ export class ObjectBuffer extends EventEmitter {
   obj2buf(obj: unknown): Uint8Array | undefined {
     const text = this.obj2str(obj);
     if (text === undefined) return undefined;
-    return transport.userBytes(this.#encoder.encode(text));
+    return transport.userBytes(encoder.encode(text));
   }
 
   /**

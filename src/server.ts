@@ -443,7 +443,10 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
       closed: () => {
         if (!registered) return markGone(); // never connected: no events
         this.#unregister(conn);
-        session.end().catch((e) => this.#report(e, conn, session)).then(
+        // end() may be a plain JavaScript override: not async, or throwing.
+        Promise.resolve().then(() => session.end()).catch((e) =>
+          this.#report(e, conn, session)
+        ).then(
           () => {
             this.emit("disconnect", conn, session);
           },

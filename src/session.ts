@@ -141,11 +141,16 @@ export interface SessionHost extends EventEmitter {
 export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
   readonly #sock: Conn;
   readonly #server: SessionHost;
+  /** Made on first use: most sessions are never asked for theirs. */
+  #id: string | undefined;
+
   /**
    * A random UUID naming this session; find a connected client's session
    * by it with {@linkcode SockhopServer.prototype.get_session}.
    */
-  readonly id: string = crypto.randomUUID();
+  get id(): string {
+    return this.#id ??= crypto.randomUUID();
+  }
 
   /**
    * Made by the server for each accepted connection.

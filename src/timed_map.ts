@@ -41,6 +41,9 @@ const EARLY_MS = 1;
  */
 const MIN_REARM_MS = 10;
 
+/** The Map of every TimedMap that never held an entry: never written to. */
+const NO_ENTRIES: Map<unknown, unknown> = new Map();
+
 /**
  * A `Map` whose entries remove themselves after a timeout, telling their
  * callback why they left. Sockhop keeps pending remote callbacks and
@@ -61,7 +64,12 @@ const MIN_REARM_MS = 10;
  * ```
  */
 export class TimedMap<K = unknown, V = unknown> {
-  readonly #map = new Map<K, Entry<V>>();
+  /**
+   * The entries. An empty map shares one empty Map (its table takes some
+   * 180 bytes, and a server keeps two maps per connection, mostly empty);
+   * the first `set` gives the map its own.
+   */
+  #map = NO_ENTRIES as Map<K, Entry<V>>;
   readonly #timeout: number | null;
   /**
    * One timer per map, armed for the earliest deadline it knows of, instead
@@ -123,6 +131,7 @@ export class TimedMap<K = unknown, V = unknown> {
     }
     const ms = timeout === null ? null : (timeout || this.#timeout);
     const deadline = ms ? performance.now() + ms : Infinity;
+    if (this.#map === NO_ENTRIES) this.#map = new Map<K, Entry<V>>();
     this.#map.set(key, { value, deadline, cb });
     if (deadline < this.#timerAt) this.#arm(deadline);
     else if (!this.#timerRef) this.#ref(true);

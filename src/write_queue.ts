@@ -33,6 +33,9 @@ for (let i = 0; i < SCRATCH_COUNT; i++) {
   scratchFree.push(new Uint8Array(SCRATCH_BYTES));
 }
 
+/** Shared by every queue (it keeps no state). */
+const encoder = new TextEncoder();
+
 /** Default for `max_pending_bytes`: what may wait unwritten per connection. */
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
@@ -67,7 +70,6 @@ interface Batch {
 export class WriteQueue {
   readonly #conn: Conn;
   readonly #limit: number;
-  readonly #encoder = new TextEncoder();
   /** Frames waiting for the write in flight to settle, in order. */
   readonly #batches: Batch[] = [];
   #pending = 0;
@@ -222,9 +224,9 @@ export class WriteQueue {
     let written: Promise<void>;
     try {
       written = scratch === undefined
-        ? this.#writeBytes(this.#encoder.encode(text))
+        ? this.#writeBytes(encoder.encode(text))
         : conn.write(
-          scratch.subarray(0, this.#encoder.encodeInto(text, scratch).written),
+          scratch.subarray(0, encoder.encodeInto(text, scratch).written),
         );
     } catch (e) {
       written = Promise.reject(e);

@@ -12,6 +12,7 @@ import fc from "fast-check";
 import { ObjectBuffer, type Terminator } from "../mod.ts";
 import type { SockhopError } from "../mod.ts";
 import { cut } from "./helpers/fuzz.ts";
+import { collector } from "./helpers/gc.ts";
 
 /** The original library's ObjectBuffer, as the reference implementation. */
 // deno-lint-ignore no-explicit-any
@@ -315,6 +316,41 @@ describe("ObjectBuffer max_message_bytes", () => {
     assert.deepEqual(ob.buf2obj(encoder.encode("<EN")), []);
     assert.deepEqual(ob.buf2obj(encoder.encode('D>{"n":1}<END>')), [{ n: 1 }]);
     assert.equal(errors.length, 1);
+  });
+});
+
+describe("ObjectBuffer memory for a frame pending in pieces", () => {
+  const gc = collector();
+
+  it("holds at most about twice the bytes pending, however it is cut", () => {
+    // Pending frames of 384 KiB: fixed costs and the heap's noise are small
+    // beside them. Each is cut into pieces of 1 to 700 bytes.
+    const pending = 384 * 1024;
+    const cases = ["a", "é", "😀"].flatMap((unit) =>
+      [1, 2, 3, 700].map((size) => {
+        const text = unit.repeat(pending / encoder.encode(unit).length);
+        const bytes = encoder.encode(JSON.stringify({ s: text }));
+        const ob = new ObjectBuffer();
+        for (let i = 0; i < bytes.length; i += size) {
+          ob.buf2obj(bytes.subarray(i, Math.min(i + size, bytes.length)));
+        }
+        return { ob, text, what: `${size}-byte pieces of "${unit}"` };
+      })
+    );
+    gc();
+    const holding = process.memoryUsage().heapUsed;
+    for (const { ob, text, what } of cases) {
+      const values = ob.buf2obj(encoder.encode("\n")) as { s: string }[];
+      assert.equal(values.length, 1, what);
+      assert.equal(values[0].s === text, true, what);
+    }
+    gc();
+    const held = holding - process.memoryUsage().heapUsed;
+    const limit = 2 * pending * cases.length;
+    assert.ok(
+      held <= limit,
+      `${cases.length} frames of ${pending} bytes pending held ${held} bytes`,
+    );
   });
 });
 

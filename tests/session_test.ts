@@ -386,3 +386,35 @@ describe("session actions and server bookkeeping", () => {
     }
   });
 });
+
+describe("session end() written in plain JavaScript", () => {
+  it("an end() that is not async, or throws at once, still ends in disconnect", async () => {
+    let ended = 0;
+    class Plain extends SockhopSession {
+      override end(): Promise<void> {
+        ended++;
+        if (ended === 2) throw new Error("end failed");
+        return undefined as unknown as Promise<void>; // no promise at all
+      }
+    }
+    const server = new SockhopServer({ port: 0, session_type: Plain });
+    const errors: Error[] = [];
+    server.on("error", (e) => errors.push(e));
+    await server.listen();
+    try {
+      for (let i = 0; i < 2; i++) {
+        const client = new SockhopClient({ port: server.port });
+        const joined = once(server, "connect");
+        await client.connect();
+        await joined;
+        const left = once(server, "disconnect");
+        await client.disconnect();
+        await left;
+      }
+      assert.equal(ended, 2);
+      assert.deepEqual(errors.map((e) => e.message), ["end failed"]);
+    } finally {
+      await server.close();
+    }
+  });
+});

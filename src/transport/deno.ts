@@ -8,6 +8,7 @@
 
 import { SockhopError } from "../errors.ts";
 import { AsyncQueue } from "../async_queue.ts";
+import { acceptLoop } from "./accept_loop.ts";
 import { listenReclaiming } from "./unix_path.ts";
 import type {
   Addr,
@@ -19,7 +20,30 @@ import type {
   Transport,
 } from "./types.ts";
 
-const READ_SIZE = 128 * 1024;
+/**
+ * How long a connection whose reads keep finding plenty of data waiting
+ * may go on before it lets the event loop turn. Such reads complete
+ * without returning to the event loop, so a peer that streams as fast as
+ * it can would otherwise starve timers and every other connection.
+ */
+const SLICE_MS = 4;
+
+/** A read this large (or filling the buffer) comes from a streaming peer. */
+const STREAMING_READ = 16 * 1024;
+
+/** A read that took this long waited for data: the peer is not ahead. */
+const WAITED_MS = 1;
+
+/**
+ * Resolves from a timer. `setImmediate` and `queueMicrotask` do not let
+ * Deno notice other sockets' readiness; a timer does.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** The read buffer of a quiet connection. */
+const READ_MIN = 512;
+/** The largest read buffer, for a peer that streams. */
+const READ_MAX = 128 * 1024;
 
 /** Node-style error codes for the Deno error classes users may match on. */
 const ERROR_CODES: [new (...args: never[]) => Error, string][] = [
@@ -56,46 +80,105 @@ function toAddr(addr: Deno.Addr): Addr {
   return { transport: "tcp", hostname: net.hostname, port: net.port };
 }
 
-async function* readChunks(conn: Deno.Conn): AsyncGenerator<Uint8Array> {
-  const buf = new Uint8Array(READ_SIZE);
-  while (true) {
+/**
+ * Incoming chunks of one connection, read into a buffer sized to the
+ * traffic: an idle connection waits with a small one (most of a server's
+ * connections are idle, and a pending read holds its buffer), a read that
+ * fills it makes the next one four times larger, up to `READ_MAX`, and a
+ * short read (the peer is not streaming) goes back to `READ_MIN`. A run
+ * of reads that find plenty waiting yields to the event loop every
+ * `SLICE_MS`. A chunk is a view of the buffer, valid until the next is
+ * asked for (see `Conn.readable`): the channel decodes it at once.
+ */
+class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
+  readonly #conn: Deno.Conn;
+  #buf = new Uint8Array(READ_MIN);
+  #done = false;
+  /** When the current run of streaming reads began; -1: none. */
+  #busySince = -1;
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#done) return { value: undefined, done: true };
+    if (
+      this.#busySince >= 0 && performance.now() - this.#busySince >= SLICE_MS
+    ) {
+      await nextTurn();
+      this.#busySince = -1;
+    }
+    const buf = this.#buf;
+    const asked = performance.now();
     let n: number | null;
     try {
-      n = await conn.read(buf);
+      n = await this.#conn.read(buf);
     } catch {
-      return; // reset, closed locally, TLS failure: the stream is over
+      n = null; // reset, closed locally, TLS failure: the stream is over
     }
-    if (n === null) return;
-    // A view, valid until the consumer asks for the next chunk (see
-    // `Conn.readable`): the channel decodes it at once, so a copy per read
-    // would be one allocation per message for nothing.
-    yield buf.subarray(0, n);
+    if (n === null) return this.return();
+    // A large read that did not wait means the peer streams faster than we
+    // read: the next read will not wait either.
+    const streaming = (n === buf.length || n >= STREAMING_READ) &&
+      performance.now() - asked < WAITED_MS;
+    if (!streaming) this.#busySince = -1;
+    else if (this.#busySince < 0) this.#busySince = asked;
+    if (n === buf.length) {
+      if (buf.length < READ_MAX) this.#buf = new Uint8Array(buf.length * 4);
+    } else if (n < READ_MIN && buf.length > READ_MIN) {
+      this.#buf = new Uint8Array(READ_MIN); // the large one goes with the view
+    }
+    return { value: buf.subarray(0, n), done: false };
+  }
+
+  return(): Promise<IteratorResult<Uint8Array>> {
+    this.#done = true;
+    this.#buf = new Uint8Array(0);
+    return Promise.resolve({ value: undefined, done: true });
+  }
+}
+
+/** A {@linkcode Conn} over a `Deno.Conn`. */
+class DenoConn implements Conn {
+  readonly localAddr: Addr;
+  readonly remoteAddr: Addr;
+  readonly readable: AsyncIterable<Uint8Array>;
+  readonly #conn: Deno.Conn;
+  #closed = false;
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+    if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+    this.localAddr = toAddr(conn.localAddr);
+    this.remoteAddr = toAddr(conn.remoteAddr);
+    this.readable = new Chunks(conn);
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.length) {
+      offset += await this.#conn.write(bytes.subarray(offset));
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed by the runtime
+    }
   }
 }
 
 function wrapConn(conn: Deno.Conn): Conn {
-  let closed = false;
-  if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-  return {
-    localAddr: toAddr(conn.localAddr),
-    remoteAddr: toAddr(conn.remoteAddr),
-    readable: readChunks(conn),
-    async write(bytes: Uint8Array): Promise<void> {
-      let offset = 0;
-      while (offset < bytes.length) {
-        offset += await conn.write(bytes.subarray(offset));
-      }
-    },
-    close(): void {
-      if (closed) return;
-      closed = true;
-      try {
-        conn.close();
-      } catch {
-        // already closed by the runtime
-      }
-    },
-  };
+  return new DenoConn(conn);
 }
 
 function caList(ca: TlsOptions["ca"]): string[] | undefined {
@@ -202,47 +285,35 @@ async function connect(options: ConnectOptions): Promise<Conn> {
 const HANDSHAKE_TIMEOUT = 10_000;
 
 /**
- * Accepts in the background. TLS connections are handed out only once their
- * handshake succeeds, and each handshake runs on its own so that one slow or
- * plaintext client cannot stall the others.
+ * Takes one accepted connection. TLS connections are handed out only once
+ * their handshake succeeds, and each handshake runs on its own so that one
+ * slow or plaintext client cannot stall the others.
  */
-async function acceptLoop(
-  listener: Deno.Listener,
+function handOut(
+  conn: Deno.Conn,
   tls: boolean,
   queue: AsyncQueue<Conn>,
   isClosed: () => boolean,
-): Promise<void> {
-  while (!isClosed()) {
-    let conn: Deno.Conn;
-    try {
-      conn = await listener.accept();
-    } catch {
-      if (isClosed()) break;
-      // A transient failure (e.g. out of file descriptors): pause, not spin.
-      await new Promise((r) => setTimeout(r, 50));
-      continue;
-    }
-    if (!tls) {
-      queue.push(wrapConn(conn));
-      continue;
-    }
-    const pending = conn as Deno.TlsConn;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    Promise.race([
-      pending.handshake(),
-      new Promise((_, reject) => {
-        timer = setTimeout(reject, HANDSHAKE_TIMEOUT);
-      }),
-    ]).then(
-      () => isClosed() ? pending.close() : queue.push(wrapConn(pending)),
-      () => {
-        try {
-          pending.close();
-        } catch { /* already closed */ }
-      },
-    ).finally(() => clearTimeout(timer));
+): void {
+  if (!tls) {
+    queue.push(wrapConn(conn));
+    return;
   }
-  queue.end();
+  const pending = conn as Deno.TlsConn;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  Promise.race([
+    pending.handshake(),
+    new Promise((_, reject) => {
+      timer = setTimeout(reject, HANDSHAKE_TIMEOUT);
+    }),
+  ]).then(
+    () => isClosed() ? pending.close() : queue.push(wrapConn(pending)),
+    () => {
+      try {
+        pending.close();
+      } catch { /* already closed */ }
+    },
+  ).finally(() => clearTimeout(timer));
 }
 
 function listen(options: ListenOptions): Promise<Listener> {
@@ -283,7 +354,13 @@ function listen(options: ListenOptions): Promise<Listener> {
   }
   let closed = false;
   const queue = new AsyncQueue<Conn>();
-  acceptLoop(listener, !!options.tls, queue, () => closed);
+  const isClosed = () => closed;
+  const tls = !!options.tls;
+  acceptLoop({
+    accept: () => listener.accept(),
+    handle: (conn) => handOut(conn, tls, queue, isClosed),
+    isClosed,
+  }).finally(() => queue.end());
   return Promise.resolve({
     addr: toAddr(listener.addr),
     connections: queue,

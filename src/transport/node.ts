@@ -45,6 +45,19 @@ function tcpAddr(address: string | undefined, port: number | undefined): Addr {
   return { transport: "tcp", hostname: address ?? "", port: port ?? 0 };
 }
 
+/**
+ * A chunk this large (Node reads 64 KiB at most, TLS records are up to
+ * 16 KiB) means a peer that is streaming.
+ */
+const STREAMING_CHUNK = 16 * 1024;
+
+/**
+ * How long a socket whose chunks keep coming large may go on before
+ * it is paused until the check phase, so that one peer streaming as fast as
+ * it can does not keep the others waiting.
+ */
+const SLICE_MS = 4;
+
 /** Bytes that may wait unread before the socket is paused. */
 const READ_HIGH_WATER = 1024 * 1024;
 
@@ -60,7 +73,36 @@ function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
       let done = false;
-      const onData = (chunk: Buffer) => queue.push(chunk);
+      /** Paused because more than READ_HIGH_WATER waits unread. */
+      let full = false;
+      /** Paused to let the event loop turn (see SLICE_MS). */
+      let yielding = false;
+      /** When the current run of large chunks began; -1: none. */
+      let busySince = -1;
+      const resume = () => {
+        if (!full && !yielding && !done) socket.resume();
+      };
+      const endYield = () => {
+        yielding = false;
+        resume();
+      };
+      const onData = (chunk: Buffer) => {
+        queue.push(chunk);
+        // Node reads on from a socket with more waiting, up to 32 chunks,
+        // before it serves any other socket.
+        if (chunk.length < STREAMING_CHUNK) {
+          busySince = -1;
+          return;
+        }
+        const now = performance.now();
+        if (busySince < 0) busySince = now;
+        else if (now - busySince >= SLICE_MS && !yielding) {
+          busySince = -1;
+          yielding = true;
+          socket.pause();
+          setImmediate(endYield);
+        }
+      };
       const onEnd = () => {
         if (done) return;
         done = true;
@@ -70,8 +112,14 @@ function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
       const queue: AsyncQueue<Uint8Array> = new AsyncQueue<Uint8Array>({
         size: (chunk) => chunk.length,
         highWater: READ_HIGH_WATER,
-        onHigh: () => socket.pause(),
-        onLow: () => socket.resume(),
+        onHigh: () => {
+          full = true;
+          socket.pause();
+        },
+        onLow: () => {
+          full = false;
+          resume();
+        },
         // Leaving the loop early ends the connection, as leaving a Node
         // stream's own iterator does.
         onReturn: () => {
@@ -150,19 +198,55 @@ function wrapSocket(socket: net.Socket, unixPath?: string): NodeConn {
       onEnd: () => void,
     ): { pause(): void; resume(): void } {
       let done = false;
+      /** Paused by the consumer (its flow control). */
+      let held = false;
+      /** Paused to let the event loop turn (see SLICE_MS). */
+      let yielding = false;
+      /** When the current run of large chunks began; -1: none. */
+      let busySince = -1;
+      const resume = () => {
+        if (!held && !yielding && !done) socket.resume();
+      };
+      const endYield = () => {
+        yielding = false;
+        resume();
+      };
+      const onData = (chunk: Buffer) => {
+        onChunk(chunk);
+        // As in readChunks: a peer streaming large chunks is paused until
+        // the check phase every SLICE_MS, so the others get their turn.
+        if (chunk.length < STREAMING_CHUNK) {
+          busySince = -1;
+          return;
+        }
+        const now = performance.now();
+        if (busySince < 0) busySince = now;
+        else if (now - busySince >= SLICE_MS && !yielding) {
+          busySince = -1;
+          yielding = true;
+          socket.pause();
+          setImmediate(endYield);
+        }
+      };
       const finish = () => {
         if (done) return;
         done = true;
-        socket.off("data", onChunk);
+        socket.off("data", onData);
         onEnd();
       };
-      socket.on("data", onChunk);
+      socket.on("data", onData);
       socket.once("end", finish);
       socket.once("close", finish);
       if (socket.destroyed) finish();
       return {
-        pause: () => socket.pause(),
-        resume: () => socket.resume(),
+        pause: () => {
+          held = true;
+          socket.pause();
+        },
+        resume: () => {
+          held = false;
+          resume();
+        },
       };
     },
     write(bytes: Uint8Array): Promise<void> {

@@ -10,6 +10,36 @@ import { SockhopError, type SockhopErrorCode } from "../errors.ts";
 /** A terminator used both ways, or a `[receive, transmit]` pair. */
 export type Terminator = string | [string, string];
 
+/** Shared by every decoder: each decode is of whole characters. */
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * How many bytes at the end of `bytes` begin a UTF-8 character that is not
+ * complete (0 to 3). Bytes that cannot begin a valid character are counted
+ * too when they could: decoding them together with the next chunk gives the
+ * same replacement characters as decoding them now.
+ */
+function partialCharacter(bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n === 0 || bytes[n - 1] < 0x80) return 0; // ASCII: the common case
+  for (let k = 1; k <= 3 && k <= n; k++) {
+    const b = bytes[n - k];
+    if (b < 0x80) return 0; // what follows it are stray continuation bytes
+    if (b >= 0xc0) {
+      const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return k < length ? k : 0;
+    }
+  }
+  return 0; // three continuation bytes: a complete or broken character
+}
+
+/**
+ * Pieces of pending text this long are kept as they are: a string's own
+ * overhead (some 30 bytes) is under 1% of them, and joining them again and
+ * again would copy a large frame many times.
+ */
+const SETTLED_PIECE = 4096;
+
 /** Default frame-size limit: far above ordinary large messages. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
@@ -39,16 +69,19 @@ export function terminatorPair(t: Terminator | undefined): [string, string] {
  * Splits a byte stream into JSON values. Bad input is reported to
  * `onError` (and the frame skipped), never thrown.
  *
- * Each incoming byte is decoded once and scanned once: a frame that arrives
- * in many chunks is kept as a list of pieces and joined a single time, so
- * the cost grows linearly with the message size.
+ * Each incoming byte is decoded once and scanned once. A frame that arrives
+ * in many chunks is kept as a short list of pieces: small pieces are joined
+ * as they come (each joined piece at least half the size of the one before
+ * it), so a frame cut into tiny chunks holds about one byte of memory per
+ * character pending, not one string per chunk.
  */
 export class FrameDecoder {
   readonly #rx: string;
   readonly #allowNonObjects: boolean;
   readonly #max: number;
   readonly #onError: (error: SockhopError) => void;
-  readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  /** The first bytes of a character the last chunk ended inside of. */
+  #carry: Uint8Array | null = null;
   /** Text of the frame being received, in pieces. */
   #parts: string[] = [];
   #pendingLength = 0;
@@ -77,7 +110,7 @@ export class FrameDecoder {
    * @param chunk bytes from the stream, any size, cut anywhere
    */
   decode(chunk: Uint8Array): unknown[] {
-    let text = this.#decoder.decode(chunk, { stream: true });
+    let text = this.#decode(chunk);
     const out: unknown[] = [];
     const rx = this.#rx;
 
@@ -121,7 +154,27 @@ export class FrameDecoder {
     this.#parts = [];
     this.#pendingLength = 0;
     this.#skipping = false;
-    this.#decoder.decode(); // flush the decoder's partial character
+    this.#carry = null; // a partial character
+  }
+
+  /**
+   * Decodes a chunk, keeping back the bytes of a character cut at its end
+   * for the next chunk: the same text as a streaming decoder, without one
+   * decoder (and its native state) per connection.
+   */
+  #decode(chunk: Uint8Array): string {
+    let bytes = chunk;
+    if (this.#carry !== null) {
+      bytes = new Uint8Array(this.#carry.length + chunk.length);
+      bytes.set(this.#carry);
+      bytes.set(chunk, this.#carry.length);
+      this.#carry = null;
+    }
+    const cut = partialCharacter(bytes);
+    if (cut === 0) return decoder.decode(bytes);
+    // A copy: the chunk may be a view of a buffer that will be reused.
+    this.#carry = bytes.slice(bytes.length - cut);
+    return decoder.decode(bytes.subarray(0, bytes.length - cut));
   }
 
   #frame(text: string, out: unknown[]): void {
@@ -162,13 +215,36 @@ export class FrameDecoder {
       this.#parts = [this.#tail()];
       return;
     }
-    this.#parts.push(text);
+    this.#push(text);
     this.#pendingLength += text.length;
     if (this.#pendingLength > this.#max) {
       this.#tooLarge();
       this.#skipping = true;
       this.#parts = [this.#tail()];
       this.#pendingLength = 0;
+    }
+  }
+
+  /**
+   * Adds a piece, joining it with the small pieces before it while they are
+   * not more than twice its size: the small pieces then at least double in
+   * size from last to first, so there are few of them, and each character is
+   * copied only a few times before its piece is settled.
+   */
+  #push(text: string): void {
+    const parts = this.#parts;
+    parts.push(text);
+    let n = parts.length;
+    while (n >= 2) {
+      const below = parts[n - 2];
+      const top = parts[n - 1];
+      if (below.length >= SETTLED_PIECE || below.length > 2 * top.length) {
+        break;
+      }
+      // join(), unlike `+`, makes one flat string, not a pair of references.
+      parts[n - 2] = [below, top].join("");
+      parts.pop();
+      n--;
     }
   }
 
