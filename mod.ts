@@ -107,6 +107,7 @@ export type {
   ServerReceiveMeta,
   ServerRequestMeta,
   SockhopClientEvents,
+  SockhopEventError,
   SockhopServerEvents,
 } from "./src/events.ts";
 export {
@@ -118,6 +119,7 @@ export type {
   Conn,
   Listener,
   NetAddr,
+  PeerCertificate,
   TlsOptions,
   UnixAddr,
 } from "./src/transport/types.ts";

@@ -22,8 +22,10 @@ export interface AsyncQueueOptions<T> {
 /** Values pushed by a producer, pulled with `for await`. */
 export class AsyncQueue<T> implements AsyncIterable<T> {
   #items: T[] = [];
-  #waiter: ((r: IteratorResult<T>) => void) | null = null;
+  #waiter: ((r: IteratorResult<T> | Promise<never>) => void) | null = null;
   #ended = false;
+  /** Thrown once to the consumer after the queued values (see `end`). */
+  #failure: Error | null = null;
   readonly #opts: AsyncQueueOptions<T>;
   #waiting = 0;
   #high = false;
@@ -55,13 +57,20 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     }
   }
 
-  /** Ends the iteration once the queued values are consumed. */
-  end(): void {
+  /**
+   * Ends the iteration once the queued values are consumed; with `failure`,
+   * the consumer's next pull then throws it (once). Later calls change
+   * nothing.
+   * @param failure why the producer stopped, if the consumer must know
+   */
+  end(failure?: Error): void {
+    if (this.#ended) return;
     this.#ended = true;
+    this.#failure = failure ?? null;
     if (this.#waiter && this.#items.length === 0) {
       const wake = this.#waiter;
       this.#waiter = null;
-      wake({ value: undefined, done: true });
+      wake(this.#finish());
     }
   }
 
@@ -80,9 +89,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
         if (this.#items.length > 0) {
           return Promise.resolve({ value: this.#pull(), done: false });
         }
-        if (this.#ended) {
-          return Promise.resolve({ value: undefined, done: true });
-        }
+        if (this.#ended) return Promise.resolve(this.#finish());
         return new Promise((resolve) => (this.#waiter = resolve));
       },
       return: (): Promise<IteratorResult<T>> => {
@@ -90,6 +97,13 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
         return Promise.resolve({ value: undefined, done: true });
       },
     };
+  }
+
+  /** The end of the iteration: the failure (once), else done. */
+  #finish(): IteratorResult<T> | Promise<never> {
+    const failure = this.#failure;
+    this.#failure = null;
+    return failure ? Promise.reject(failure) : { value: undefined, done: true };
   }
 
   #pull(): T {

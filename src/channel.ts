@@ -54,8 +54,12 @@ export interface ChannelHooks {
     callback: ReceiveMeta["callback"] | undefined,
   ): void;
   request(req: SockhopRequest, res: SockhopResponseWriteableStream): void;
-  /** A problem caused by the peer or the stream; never fatal by itself. */
-  error(err: Error): void;
+  /**
+   * A problem caused by the peer or the stream; never fatal by itself.
+   * `fromPeer` is set when the stream failed (e.g. the peer's TLS alert):
+   * nothing of the owner's threw it.
+   */
+  error(err: Error, fromPeer?: boolean): void;
   /** The connection is gone; called once. */
   closed(): void;
   /** While paused, the channel stops reading (see `messages()`). */
@@ -463,7 +467,8 @@ export class Channel {
   /** Reading when the connection pushes chunks (see `Conn.receive`). */
   #receive(): Promise<void> {
     return new Promise((resolve) => {
-      this.#reading = this.conn.receive!(this.#onChunk, () => {
+      this.#reading = this.conn.receive!(this.#onChunk, (error) => {
+        if (error) this.#hooks.error(error);
         this.#shutdown();
         resolve();
       });
@@ -518,7 +523,7 @@ export class Channel {
         }
       }
     } catch (e) {
-      this.#hooks.error(e as Error);
+      this.#hooks.error(e as Error, true);
     } finally {
       this.#shutdown();
     }

@@ -10,6 +10,7 @@ import {
   emitReceive,
   PingTimer,
   reportError,
+  reportPeerError,
 } from "./endpoint.ts";
 import { abortedError, onAbort } from "./abort.ts";
 import { SockhopError } from "./errors.ts";
@@ -690,7 +691,8 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
         emitReceive(this, data, meta);
       },
       request: (req, res) => this.emit("request", req, res),
-      error: (e) => reportError(this, e),
+      error: (e, fromPeer) =>
+        (fromPeer ? reportPeerError : reportError)(this, e),
       readPause: this.#readPause,
       closed: () => {
         if (this.#channel !== channel) return;

@@ -82,6 +82,22 @@ export function reportError(
 }
 
 /**
+ * Like {@linkcode reportError}, for an error that is the peer's or the
+ * network's doing whatever its class (a refused TLS handshake, the peer's
+ * TLS alert): without a listener it is dropped, never rethrown.
+ * @param emitter the client or server
+ * @param e the error
+ * @param args the `error` event's further arguments
+ */
+export function reportPeerError(
+  emitter: EventEmitter,
+  e: Error,
+  ...args: unknown[]
+): void {
+  if (emitter.listenerCount("error") > 0) emitter.emit("error", e, ...args);
+}
+
+/**
  * The IP address of a TCP address, or the path of a Unix one.
  * @param addr the address, if any
  */

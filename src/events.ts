@@ -11,6 +11,26 @@ import type {
 import type { SockhopSession } from "./session.ts";
 import type { Conn } from "./transport/types.ts";
 import type { Payload, ReceiveMeta } from "./types.ts";
+import type { SockhopErrorCode } from "./errors.ts";
+
+/**
+ * What `error` listeners get: a {@linkcode SockhopError}, or an error of
+ * the runtime with Node's `code` (a refused TLS handshake:
+ * `ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE`, `ERR_TLS_HANDSHAKE_TIMEOUT`,
+ * ...), or whatever a listener of yours threw.
+ *
+ * @example
+ * ```ts
+ * import { SockhopServer } from "@sockhop/sockhop";
+ *
+ * const server = new SockhopServer({ port: 0 });
+ * server.on("error", (err) => console.log(err.code ?? "no code", err.message));
+ * ```
+ */
+export type SockhopEventError = Error & {
+  /** The failure kind, when known. */
+  code?: SockhopErrorCode | (string & Record<never, never>);
+};
 
 /** Metadata of a value a server received. */
 export interface ServerReceiveMeta extends ReceiveMeta {
@@ -29,16 +49,17 @@ export type SockhopClientEvents = {
   /** An automatic reconnection succeeded (after its `connect`). */
   reconnect: [sock: Conn];
   /** An automatic reconnection attempt failed. */
-  connect_error: [error: Error];
+  connect_error: [error: SockhopEventError];
   /** A value arrived; `meta.callback` is set when an answer is wanted. */
   receive: [data: Payload, meta: ReceiveMeta];
   /** A request arrived; answer through `res`. */
   request: [req: SockhopRequest, res: SockhopResponseWriteableStream];
   /**
    * Bad input from the peer, a server that stopped reading
-   * (`ERR_WRITE_TIMEOUT`, then the drop), or a listener that threw.
+   * (`ERR_WRITE_TIMEOUT`, then the drop), a TLS failure (e.g. the server
+   * refused this client's certificate), or a listener that threw.
    */
-  error: [error: Error];
+  error: [error: SockhopEventError];
 } & {
   /** A value of one type arrived, e.g. `receive:Widget`. */
   [typed: `receive:${string}`]: [data: Payload, meta: ReceiveMeta];
@@ -69,10 +90,11 @@ export type SockhopServerEvents = {
   /**
    * Bad input from a client, a client dropped as a slow consumer
    * (`ERR_WRITE_TIMEOUT`), a connection refused over `max_connections`
-   * (`ERR_MAX_CONNECTIONS`, with a null session), or a listener that threw.
+   * (`ERR_MAX_CONNECTIONS`, with a null session), a TLS handshake refused
+   * or stalled (`sock` and `session` null), or a listener that threw.
    */
   error: [
-    error: Error,
+    error: SockhopEventError,
     sock: Conn | null,
     session: SockhopSession | null,
   ];

@@ -10,6 +10,7 @@ import {
   emitReceive,
   PingTimer,
   reportError,
+  reportPeerError,
 } from "./endpoint.ts";
 import { SockhopError } from "./errors.ts";
 import { type MessagesOptions, messageStream } from "./messages.ts";
@@ -47,6 +48,13 @@ export interface SockhopServerOptions extends CommonOptions {
    * @default {SockhopSession}
    */
   session_type?: SessionClass;
+  /**
+   * TLS only: how long a client may take to finish its handshake, in ms.
+   * A connection still handshaking then is closed, and an `error` event
+   * with code `ERR_TLS_HANDSHAKE_TIMEOUT` is emitted.
+   * @default {10000}
+   */
+  tls_handshake_timeout?: number;
   /**
    * Most connections served at once, counting those whose session is still
    * starting. One over the limit is closed at once, before a session is
@@ -131,6 +139,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   readonly #requestedPort: number;
   readonly #opts: ChannelOptions;
   readonly #tls: TlsOptions | undefined;
+  readonly #handshakeTimeout: number | undefined;
   readonly #sessionType: SessionClass;
   readonly #maxConnections: number;
   readonly #clients = new Map<Conn, Client>();
@@ -160,6 +169,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     this.port = this.#requestedPort;
     this.#opts = channelOptions(opts);
     this.#tls = tlsOptions(opts);
+    this.#handshakeTimeout = opts.tls_handshake_timeout;
     this.#sessionType = opts.session_type ?? SockhopSession;
     const max = opts.max_connections ?? 0;
     this.#maxConnections = max > 0 ? max : Infinity;
@@ -405,6 +415,9 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
       port: this.#requestedPort,
       path: this.path ?? undefined,
       tls: this.#tls,
+      handshakeTimeout: this.#handshakeTimeout,
+      // A refused or stalled handshake is the peer's doing: never thrown.
+      onRefused: (e: Error) => reportPeerError(this, e, null, null),
     });
   }
 
@@ -438,7 +451,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
       },
       request: (req, res) =>
         this.emit("request", req, res, { socket: conn, session }),
-      error: (e) => this.#report(e, conn, session),
+      error: (e, fromPeer) => this.#report(e, conn, session, fromPeer),
       readPause: this.#readPause,
       closed: () => {
         if (!registered) return markGone(); // never connected: no events
@@ -493,9 +506,22 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     }
   }
 
-  /** An `error` event for one client (see reportError). */
-  #report(e: Error, sock?: Conn, session?: SockhopSession): void {
-    reportError(this, e, sock ?? null, session ?? null);
+  /**
+   * An `error` event for one client (see reportError; `fromPeer`: see
+   * reportPeerError).
+   */
+  #report(
+    e: Error,
+    sock?: Conn,
+    session?: SockhopSession,
+    fromPeer = false,
+  ): void {
+    (fromPeer ? reportPeerError : reportError)(
+      this,
+      e,
+      sock ?? null,
+      session ?? null,
+    );
   }
 
   /**

@@ -5,7 +5,7 @@
 
 import type { EventEmitter } from "node:events";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
-import type { Conn } from "./transport/types.ts";
+import type { Conn, PeerCertificate } from "./transport/types.ts";
 import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import type { RemoteCallback, RequestOptions, SendOptions } from "./types.ts";
 
@@ -166,6 +166,15 @@ export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
   /** The session's connection. */
   get sock(): Conn {
     return this.#sock;
+  }
+
+  /**
+   * The certificate the client presented over TLS (the server asks for one
+   * with `ssl_options.requestCert`), e.g. `peer_certificate?.subject.CN`;
+   * null without one.
+   */
+  get peer_certificate(): PeerCertificate | null {
+    return this.#sock.peerCertificate ?? null;
   }
 
   /** The server that owns the session. */

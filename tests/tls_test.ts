@@ -9,24 +9,35 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { connect as netConnect, type Socket } from "node:net";
 import {
+  type Conn,
   SockhopClient,
   type SockhopClientOptions,
   SockhopServer,
   type SockhopServerOptions,
+  type SockhopSession,
 } from "../mod.ts";
 import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";
 import {
   assertCallbacksBothWays,
   assertValuesDelivered,
+  collect,
   isCode,
   isDeno,
   once,
   type Pair,
+  sleep,
   tempDir,
+  waitFor,
   Widget,
   withPair,
   withUnconnectedPair,
 } from "./helpers/util.ts";
+
+/** Matches an error with this `code`, of any class (Node's own, too). */
+const isErrCode = (code: string) => (e: unknown) => {
+  assert.equal((e as { code?: string }).code, code, String(e));
+  return true;
+};
 
 describe("TLS between two peers of this project", () => {
   let certs: TestCerts;
@@ -307,48 +318,377 @@ describe("TLS between two peers of this project", () => {
     });
   });
 
-  if (isDeno) {
-    it("Deno: refuses TLS over a Unix socket with ERR_TLS_OPTION", async () => {
-      const { dir, cleanup } = tempDir();
-      const path = `${dir}/tls.sock`;
-      const tlsServer = new SockhopServer(serverTls({ path }));
-      const plainServer = new SockhopServer({ path });
-      const client = new SockhopClient({ ...clientTls(0), path });
+  it("carries TLS over a Unix socket path", async () => {
+    const { dir, cleanup } = tempDir();
+    const path = `${dir}/tls.sock`;
+    const server = new SockhopServer(serverTls({ path }));
+    const client = new SockhopClient({ ...clientTls(0), path });
+    const doubting = new SockhopClient({
+      ...clientTls(0, { ca: certs.otherCa }),
+      path,
+    });
+    const plain = new SockhopClient({ path });
+    plain.on("error", () => {});
+    server.on("error", () => {}); // the refused handshakes below
+    try {
+      await server.listen();
+      assert.equal(server.get_bound_address(), path);
+      const connected = once(server, "connect");
+      await client.connect();
+      await connected;
+      server.on(
+        "receive",
+        (data, meta) => meta.callback?.([data, meta.type]),
+      );
+      const reply = await new Promise((resolve) =>
+        client.send(new Widget("unix"), (answer) => resolve(answer))
+      );
+      assert.deepEqual(reply, [{ name: "unix", teeth: 12 }, "Widget"]);
+
+      // The certificate is checked on a path too.
+      await assert.rejects(
+        doubting.connect(),
+        isErrCode("UNABLE_TO_VERIFY_LEAF_SIGNATURE"),
+      );
+      // A client speaking clear text on that path is hung up on.
+      await plain.connect();
+      const dropped = once(plain, "disconnect", 10_000);
+      await plain.send({ clear: true }).catch(() => {});
+      await dropped;
+      assert.equal(server.sockets.length, 1);
+    } finally {
+      await plain.disconnect();
+      await doubting.disconnect();
+      await client.disconnect();
+      await server.close();
+      cleanup();
+    }
+  });
+
+  it("connects without verifying when rejectUnauthorized is false", async () => {
+    const server = new SockhopServer(serverTls());
+    await server.listen();
+    server.on("error", () => {});
+    // No CA given: only rejectUnauthorized: false lets this one in.
+    const unverified = new SockhopClient({
+      port: server.port,
+      ssl_options: { rejectUnauthorized: false },
+    });
+    const verified = new SockhopClient({ port: server.port, ssl: true });
+    try {
+      await assert.rejects(
+        verified.connect(),
+        isErrCode("UNABLE_TO_VERIFY_LEAF_SIGNATURE"),
+      );
+      await unverified.connect();
+      server.on("receive", (data, meta) => meta.callback?.(data));
+      const reply = await new Promise((resolve) =>
+        unverified.send("unverified", (answer) => resolve(answer))
+      );
+      assert.equal(reply, "unverified");
+    } finally {
+      await verified.disconnect();
+      await unverified.disconnect();
+      await server.close();
+    }
+  });
+
+  it("rejects certificate failures with Node's codes", async () => {
+    const server = new SockhopServer(serverTls());
+    await server.listen();
+    server.on("error", () => {});
+    const cases: [SockhopClientOptions["ssl_options"], string][] = [
+      [{ ca: certs.otherCa }, "UNABLE_TO_VERIFY_LEAF_SIGNATURE"],
+      [
+        { ca: certs.ca, servername: "example.com" },
+        "ERR_TLS_CERT_ALTNAME_INVALID",
+      ],
+    ];
+    try {
+      for (const [ssl_options, code] of cases) {
+        const client = new SockhopClient({ port: server.port, ssl_options });
+        try {
+          await assert.rejects(client.connect(), isErrCode(code));
+        } finally {
+          await client.disconnect();
+        }
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("rejects a host name that does not resolve with Node's code", async () => {
+    for (const ssl of [false, true]) {
+      const client = new SockhopClient({
+        address: "no-such-host.invalid",
+        port: 443,
+        ssl,
+        connect_timeout: 20_000,
+      });
       try {
-        await assert.rejects(tlsServer.listen(), isCode("ERR_TLS_OPTION"));
-        // Nor does a client upgrade a Unix socket, even to a live server.
-        await plainServer.listen();
-        let connects = 0;
-        plainServer.on("connect", () => connects++);
-        await assert.rejects(client.connect(), isCode("ERR_TLS_OPTION"));
-        assert.equal(client.connected, false);
-        assert.equal(connects, 0);
+        await assert.rejects(client.connect(), (e: unknown) => {
+          const err = e as { code?: string; syscall?: string; message: string };
+          // ENOTFOUND, or EAI_AGAIN where no resolver answers at all.
+          assert.match(err.code ?? "", /^(ENOTFOUND|EAI_AGAIN)$/);
+          assert.equal(err.syscall, "getaddrinfo");
+          assert.match(err.message, /^getaddrinfo (ENOTFOUND|EAI_AGAIN) /);
+          return true;
+        });
       } finally {
         await client.disconnect();
-        await tlsServer.close();
-        await plainServer.close();
-        cleanup();
+      }
+    }
+  });
+
+  it("a CA certificate as the server's own: Node accepts, Deno refuses", async () => {
+    const server = new SockhopServer({
+      port: 0,
+      ssl_options: { cert: certs.caAsLeafCert, key: certs.caAsLeafKey },
+    });
+    await server.listen();
+    server.on("error", () => {});
+    const client = new SockhopClient({
+      port: server.port,
+      ssl_options: { ca: certs.caAsLeafCert },
+    });
+    try {
+      if (isDeno) {
+        await assert.rejects(
+          client.connect(),
+          isErrCode("ERR_TLS_CA_USED_AS_END_ENTITY"),
+        );
+      } else {
+        await client.connect();
+        assert.equal(client.connected, true);
+      }
+    } finally {
+      await client.disconnect();
+      await server.close();
+    }
+  });
+
+  it("closes every connection that never finishes its handshake", async () => {
+    const stalled = 20;
+    const limit = 300;
+    const server = new SockhopServer(
+      serverTls({ tls_handshake_timeout: limit }),
+    );
+    const codes: string[] = [];
+    server.on("error", (e, sock) => {
+      if (sock === null) codes.push(e.code ?? "no code");
+    });
+    await server.listen();
+    const raws: Socket[] = [];
+    let closedByServer = 0;
+    try {
+      // TCP connections that never send a ClientHello.
+      for (let i = 0; i < stalled; i++) {
+        const raw = netConnect({ host: "127.0.0.1", port: server.port });
+        raw.on("error", () => {});
+        raw.on("close", () => closedByServer++);
+        raw.resume();
+        raws.push(raw);
+      }
+      await waitFor(
+        () => closedByServer === stalled,
+        limit + 10_000,
+        `the server closing ${stalled} stalled handshakes (${closedByServer})`,
+      );
+      await waitFor(() => codes.length === stalled, 5000, "error events");
+      assert.deepEqual([...new Set(codes)], ["ERR_TLS_HANDSHAKE_TIMEOUT"]);
+      assert.equal(server.sockets.length, 0);
+
+      // And it still serves a real client.
+      const client = new SockhopClient(clientTls(server.port));
+      try {
+        await client.connect();
+        server.on("receive", (data, meta) => meta.callback?.(data));
+        const reply = await new Promise((resolve) =>
+          client.send("after the stall", (answer) => resolve(answer))
+        );
+        assert.equal(reply, "after the stall");
+      } finally {
+        await client.disconnect();
+      }
+    } finally {
+      for (const raw of raws) raw.destroy();
+      await server.close();
+    }
+  });
+
+  describe("mutual TLS (requestCert and ca)", () => {
+    /** A server that asks for client certificates from the test CA. */
+    const mtlsServer = (
+      ssl_options: SockhopServerOptions["ssl_options"] = {},
+      more: SockhopServerOptions = {},
+    ) =>
+      new SockhopServer(serverTls({
+        ssl_options: {
+          cert: certs.cert,
+          key: certs.key,
+          ca: certs.ca,
+          requestCert: true,
+          ...ssl_options,
+        },
+        ...more,
+      }));
+
+    const withCert = (port: number, cert: string, key: string) =>
+      new SockhopClient(clientTls(port, { cert, key }));
+
+    it("accepts a client certificate from the CA and shows its subject", async () => {
+      const server = mtlsServer();
+      await server.listen();
+      const client = withCert(server.port, certs.clientCert, certs.clientKey);
+      try {
+        const connected = once<[Conn, SockhopSession]>(server, "connect");
+        await client.connect();
+        const [sock, session] = await connected;
+        assert.equal(
+          session.peer_certificate?.subject.CN,
+          "Sockhop Test Client",
+        );
+        assert.equal(session.peer_certificate?.subject.O, "Sockhop Tests");
+        assert.equal(session.peer_certificate?.issuer.CN, "Sockhop Test CA");
+        assert.equal(sock.peerCertificate, session.peer_certificate);
+        assert.match(
+          sock.peerCertificate?.fingerprint256 ?? "",
+          /^[0-9A-F:]+$/,
+        );
+        server.on("receive", (data, meta) => meta.callback?.(data));
+        const reply = await new Promise((resolve) =>
+          client.send("with a certificate", (answer) => resolve(answer))
+        );
+        assert.equal(reply, "with a certificate");
+      } finally {
+        await client.disconnect();
+        await server.close();
       }
     });
 
+    it("refuses a client without a certificate, and both sides say so", async () => {
+      const server = mtlsServer();
+      await server.listen();
+      const serverErrors: string[] = [];
+      let connects = 0;
+      server.on("error", (e) => serverErrors.push(e.code ?? "no code"));
+      server.on("connect", () => connects++);
+      const client = new SockhopClient(clientTls(server.port));
+      try {
+        // Node's and Deno's code, or Bun's (BoringSSL's) for the same alert.
+        assert.match(
+          await refusalCode(client),
+          /^ERR_SSL_TLSV13?_ALERT_CERTIFICATE_REQUIRED$/,
+        );
+        await waitFor(() => serverErrors.length > 0, 5000, "server error");
+        assert.deepEqual(serverErrors, [
+          "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE",
+        ]);
+        assert.equal(connects, 0);
+        assert.equal(server.sockets.length, 0);
+        assert.equal(client.connected, false);
+      } finally {
+        await client.disconnect();
+        await server.close();
+      }
+    });
+
+    it("refuses a client certificate from another CA", async () => {
+      const server = mtlsServer();
+      await server.listen();
+      const serverErrors: string[] = [];
+      let connects = 0;
+      server.on("error", (e) => serverErrors.push(e.code ?? "no code"));
+      server.on("connect", () => connects++);
+      const client = withCert(
+        server.port,
+        certs.strangerCert,
+        certs.strangerKey,
+      );
+      client.on("error", () => {});
+      try {
+        // TLS 1.3: the handshake is over for the client before the server
+        // has seen its certificate; the server then hangs up.
+        const gone = once(client, "disconnect", 10_000);
+        await client.connect().then(() => gone, () => {});
+        await waitFor(() => serverErrors.length > 0, 5000, "server error");
+        assert.deepEqual(serverErrors, ["UNABLE_TO_VERIFY_LEAF_SIGNATURE"]);
+        assert.equal(connects, 0);
+        assert.equal(client.connected, false);
+      } finally {
+        await client.disconnect();
+        await server.close();
+      }
+    });
+
+    it("without error listeners, a refusal throws nowhere", async () => {
+      const server = mtlsServer({}, { tls_handshake_timeout: 200 });
+      await server.listen();
+      const client = new SockhopClient(clientTls(server.port));
+      const raw = netConnect({ host: "127.0.0.1", port: server.port });
+      raw.on("error", () => {});
+      raw.resume();
+      // Node's runner fails a test on an uncaught error by itself; Deno's
+      // is told through the global error event.
+      const uncaught: unknown[] = [];
+      const onUncaught = (ev: Event) => {
+        ev.preventDefault();
+        uncaught.push((ev as ErrorEvent).error);
+      };
+      if (isDeno) globalThis.addEventListener("error", onUncaught);
+      try {
+        // Refused after the handshake (an alert the client reads), and a
+        // stalled handshake closed by the server: neither side listens.
+        const gone = once(client, "disconnect", 10_000);
+        await client.connect().then(() => gone, () => {});
+        await once(raw, "close", 10_000);
+        await sleep(50); // a throw from a microtask would have come by now
+        assert.equal(client.connected, false);
+        assert.equal(server.sockets.length, 0);
+        assert.deepEqual(uncaught, []);
+      } finally {
+        if (isDeno) globalThis.removeEventListener("error", onUncaught);
+        raw.destroy();
+        await client.disconnect();
+        await server.close();
+      }
+    });
+
+    it("with rejectUnauthorized: false, lets anyone in and shows who", async () => {
+      const server = mtlsServer({ rejectUnauthorized: false });
+      await server.listen();
+      const clients = [
+        withCert(server.port, certs.strangerCert, certs.strangerKey),
+        new SockhopClient(clientTls(server.port)),
+      ];
+      try {
+        const sessions = collect<[Conn, SockhopSession]>(server, "connect", 2);
+        for (const client of clients) await client.connect();
+        const subjects = (await sessions).map(([, session]) =>
+          session.peer_certificate?.subject.CN ?? null
+        );
+        assert.deepEqual(subjects.sort(), ["Stranger", null].sort());
+      } finally {
+        for (const client of clients) await client.disconnect();
+        await server.close();
+      }
+    });
+  });
+
+  if (isDeno) {
     it("Deno: refuses options it cannot honour with ERR_TLS_OPTION", async () => {
       const server = new SockhopServer(serverTls());
       await server.listen();
       let connects = 0;
       server.on("connect", () => connects++);
-      const clients = [
-        // Deno always verifies the certificate chain.
-        new SockhopClient(
-          clientTls(server.port, { rejectUnauthorized: false }),
-        ),
-        // An option with no Deno counterpart is an error, not ignored.
-        new SockhopClient(clientTls(server.port, { ciphers: "HIGH" })),
-      ];
+      // An option with no Deno counterpart is an error, not ignored.
+      const client = new SockhopClient(
+        clientTls(server.port, { ciphers: "HIGH" }),
+      );
       try {
-        for (const client of clients) {
-          await assert.rejects(client.connect(), isCode("ERR_TLS_OPTION"));
-          assert.equal(client.connected, false);
-        }
+        await assert.rejects(client.connect(), isCode("ERR_TLS_OPTION"));
+        assert.equal(client.connected, false);
         const odd = new SockhopServer(
           serverTls({
             ssl_options: { ...serverTls().ssl_options, ciphers: "HIGH" },
@@ -358,61 +698,14 @@ describe("TLS between two peers of this project", () => {
         await odd.close();
         assert.equal(connects, 0);
       } finally {
-        for (const client of clients) await client.disconnect();
+        await client.disconnect();
         await server.close();
       }
     });
   } else {
-    it("Node: carries TLS over a Unix socket", async () => {
-      const { dir, cleanup } = tempDir();
-      const path = `${dir}/tls.sock`;
-      const server = new SockhopServer(serverTls({ path }));
-      const client = new SockhopClient({ ...clientTls(0), path });
-      const plain = new SockhopClient({ path });
-      plain.on("error", () => {});
-      try {
-        await server.listen();
-        assert.equal(server.get_bound_address(), path);
-        const connected = once<[{ socket?: { encrypted?: boolean } }]>(
-          server,
-          "connect",
-        );
-        await client.connect();
-        const [serverSide] = await connected;
-        // Both ends really are TLS sockets (the Node transport's escape hatch).
-        assert.equal(serverSide.socket?.encrypted, true);
-        const clientSide = client.socket as {
-          socket?: { encrypted?: boolean };
-        };
-        assert.equal(clientSide.socket?.encrypted, true);
-
-        server.on(
-          "receive",
-          (data, meta) => meta.callback?.([data, meta.type]),
-        );
-        const reply = await new Promise((resolve) =>
-          client.send(new Widget("unix"), (answer) => resolve(answer))
-        );
-        assert.deepEqual(reply, [{ name: "unix", teeth: 12 }, "Widget"]);
-
-        // A client speaking clear text on that path is hung up on.
-        await plain.connect();
-        const dropped = once(plain, "disconnect", 10_000);
-        await plain.send({ clear: true }).catch(() => {});
-        await dropped;
-        assert.equal(server.sockets.length, 1);
-      } finally {
-        await plain.disconnect();
-        await client.disconnect();
-        await server.close();
-        cleanup();
-      }
-    });
-
     it("Node: passes Node's own TLS options through", async () => {
       const server = new SockhopServer(serverTls());
       await server.listen();
-      // No CA given: only rejectUnauthorized: false lets this one in.
       const client = new SockhopClient({
         port: server.port,
         ssl_options: { rejectUnauthorized: false, minVersion: "TLSv1.3" },
@@ -424,11 +717,6 @@ describe("TLS between two peers of this project", () => {
         }).socket;
         assert.equal(sock?.authorized, false);
         assert.equal(sock?.getProtocol?.(), "TLSv1.3");
-        server.on("receive", (data, meta) => meta.callback?.(data));
-        const reply = await new Promise((resolve) =>
-          client.send("unverified", (answer) => resolve(answer))
-        );
-        assert.equal(reply, "unverified");
       } finally {
         await client.disconnect();
         await server.close();
@@ -436,3 +724,26 @@ describe("TLS between two peers of this project", () => {
     });
   }
 });
+
+/**
+ * Connects a client the server will refuse and returns the code it learns
+ * that by: `connect()`'s rejection, or else an `error` event, which must
+ * come before `disconnect`.
+ */
+async function refusalCode(client: SockhopClient): Promise<string> {
+  const seen: string[] = [];
+  let code: string | undefined;
+  client.on("error", (e) => {
+    seen.push("error");
+    code ??= e.code;
+  });
+  client.on("disconnect", () => seen.push("disconnect"));
+  try {
+    await client.connect();
+  } catch (e) {
+    return (e as { code?: string }).code ?? "no code";
+  }
+  await waitFor(() => seen.includes("disconnect"), 10_000, "disconnect");
+  assert.equal(seen[0], "error", `events: ${seen.join(", ")}`);
+  return code ?? "no code";
+}

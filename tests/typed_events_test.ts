@@ -24,6 +24,15 @@ export function typingsCompile(): void {
   server.on("request", (req, res, meta) => res.send([req.uuid, meta.socket]));
   // @ts-expect-error: a server's connect passes (sock, session)
   server.on("connect", (_sock, session: number) => session);
+  // Error listeners read a code without a cast (a SockhopError's, or Node's).
+  const codes: (string | undefined)[] = [];
+  client.on("error", (e) => codes.push(e.code));
+  client.on("connect_error", (e) => codes.push(e.code));
+  server.on(
+    "error",
+    (e, sock) => codes.push(e.code, sock?.peerCertificate?.fingerprint256),
+  );
+  server.on("connect", (_sock, session) => session.peer_certificate?.subject);
 }
 
 describe("per-type receive events", () => {

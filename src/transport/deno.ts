@@ -1,13 +1,25 @@
 /**
  * The Deno implementation of the transport seam: `Deno.connect`,
- * `Deno.listen`, `Deno.connectTls`, `Deno.startTls` and `Deno.listenTls`,
- * over TCP and Unix sockets. The npm build replaces this file with
- * `node.ts`.
+ * `Deno.listen`, `Deno.connectTls` and `Deno.startTls`, over TCP and Unix
+ * sockets. The npm build replaces this file with `node.ts`.
+ *
+ * Where `Deno.*` cannot do what Node does, this transport uses Deno's own
+ * `node:tls`/`node:net` (through `node_sockets.ts`, shared with `node.ts`):
+ *
+ * - every TLS server: `Deno.listenTls` cannot ask for client certificates,
+ *   and closing a `TlsConn` whose handshake is pending leaves its TCP
+ *   socket open (Deno 2.9), so a client that never sends a ClientHello
+ *   would hold a descriptor for as long as it likes;
+ * - a TLS client over a Unix socket path, with `rejectUnauthorized:
+ *   false`, or with a client certificate and a `servername` that is not
+ *   the address: `Deno.connectTls`/`Deno.startTls` have no such options.
  * @module
  */
 
 import { SockhopError } from "../errors.ts";
 import { AsyncQueue } from "../async_queue.ts";
+import { nodeStyleError, tlsReadFailure } from "./deno_errors.ts";
+import * as nodeSockets from "./node_sockets.ts";
 import { acceptLoop } from "./accept_loop.ts";
 import { listenReclaiming } from "./unix_path.ts";
 import type {
@@ -44,29 +56,6 @@ const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const READ_MIN = 512;
 /** The largest read buffer, for a peer that streams. */
 const READ_MAX = 128 * 1024;
-
-/** Node-style error codes for the Deno error classes users may match on. */
-const ERROR_CODES: [new (...args: never[]) => Error, string][] = [
-  [Deno.errors.ConnectionRefused, "ECONNREFUSED"],
-  [Deno.errors.ConnectionReset, "ECONNRESET"],
-  [Deno.errors.NotFound, "ENOENT"],
-  [Deno.errors.AddrInUse, "EADDRINUSE"],
-  [Deno.errors.PermissionDenied, "EACCES"],
-  [Deno.errors.TimedOut, "ETIMEDOUT"],
-];
-
-/**
- * Rephrases a Deno error the way Node phrases it ("connect ECONNREFUSED
- * 127.0.0.1:50000"), because users of the original match on that text.
- */
-function nodeStyleError(e: unknown, syscall: string, where: string): Error {
-  if (!(e instanceof Error)) return new Error(String(e));
-  const code = ERROR_CODES.find(([cls]) => e instanceof cls)?.[1];
-  if (!code) return e;
-  const err = new Error(`${syscall} ${code} ${where}`, { cause: e });
-  Object.assign(err, { code, syscall });
-  return err;
-}
 
 function describe(options: ConnectOptions | ListenOptions): string {
   return options.path ?? `${options.hostname}:${options.port}`;
@@ -118,8 +107,15 @@ class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
     let n: number | null;
     try {
       n = await this.#conn.read(buf);
-    } catch {
-      n = null; // reset, closed locally, TLS failure: the stream is over
+    } catch (e) {
+      // A TLS alert is news for the owner; a reset or a local close is
+      // just the end of the stream.
+      const failure = tlsReadFailure(e);
+      if (failure) {
+        this.return();
+        throw failure;
+      }
+      n = null;
     }
     if (n === null) return this.return();
     // A large read that did not wait means the peer streams faster than we
@@ -194,6 +190,15 @@ const CLIENT_TLS_KEYS = new Set([
   "servername",
 ]);
 
+const SERVER_TLS_KEYS = new Set([
+  "cert",
+  "key",
+  "ca",
+  "requestCert",
+  "rejectUnauthorized",
+]);
+
+/** Refuses an option this transport cannot honour, by name. */
 function checkTlsOptions(tls: TlsOptions, allowed: Set<string>): void {
   for (const [name, value] of Object.entries(tls)) {
     if (value === undefined) continue;
@@ -204,34 +209,22 @@ function checkTlsOptions(tls: TlsOptions, allowed: Set<string>): void {
       );
     }
   }
-  if (tls.rejectUnauthorized === false) {
-    throw new SockhopError(
-      "TLS option rejectUnauthorized: false cannot be honoured in Deno " +
-        "(it always verifies certificates); pass the CA with `ca` instead",
-      "ERR_TLS_OPTION",
-    );
-  }
+}
+
+/** Whether a TLS client needs `node:tls` (see the module docs). */
+function needsNodeTls(options: ConnectOptions, tls: TlsOptions): boolean {
+  const renamed = tls.servername !== undefined &&
+    tls.servername !== options.hostname;
+  return options.path !== undefined || tls.rejectUnauthorized === false ||
+    (renamed && (tls.cert !== undefined || tls.key !== undefined));
 }
 
 async function connectTls(options: ConnectOptions): Promise<Deno.TlsConn> {
   const tls = options.tls ?? {};
-  checkTlsOptions(tls, CLIENT_TLS_KEYS);
-  if (options.path) {
-    throw new SockhopError(
-      "TLS over Unix sockets is not supported by the Deno transport",
-      "ERR_TLS_OPTION",
-    );
-  }
   const caCerts = caList(tls.ca);
   let conn: Deno.TlsConn;
   if (tls.servername && tls.servername !== options.hostname) {
     // Connect to one address, verify another name: plain TCP, then upgrade.
-    if (tls.cert || tls.key) {
-      throw new SockhopError(
-        "TLS client certificates cannot be combined with servername in Deno",
-        "ERR_TLS_OPTION",
-      );
-    }
     const tcp = await Deno.connect({
       hostname: options.hostname,
       port: options.port,
@@ -262,6 +255,12 @@ async function connectTls(options: ConnectOptions): Promise<Deno.TlsConn> {
 }
 
 async function connect(options: ConnectOptions): Promise<Conn> {
+  if (options.tls) {
+    checkTlsOptions(options.tls, CLIENT_TLS_KEYS);
+    if (needsNodeTls(options, options.tls)) {
+      return await nodeSockets.connect(options);
+    }
+  }
   let conn: Deno.Conn;
   try {
     if (options.tls) {
@@ -276,71 +275,23 @@ async function connect(options: ConnectOptions): Promise<Conn> {
     }
   } catch (e) {
     if (e instanceof SockhopError) throw e;
-    throw nodeStyleError(e, "connect", describe(options));
+    throw nodeStyleError(e, "connect", describe(options), options.hostname);
   }
   return wrapConn(conn);
 }
 
-/** How long a TLS client may take to finish its handshake. */
-const HANDSHAKE_TIMEOUT = 10_000;
-
-/**
- * Takes one accepted connection. TLS connections are handed out only once
- * their handshake succeeds, and each handshake runs on its own so that one
- * slow or plaintext client cannot stall the others.
- */
-function handOut(
-  conn: Deno.Conn,
-  tls: boolean,
-  queue: AsyncQueue<Conn>,
-  isClosed: () => boolean,
-): void {
-  if (!tls) {
-    queue.push(wrapConn(conn));
-    return;
-  }
-  const pending = conn as Deno.TlsConn;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  Promise.race([
-    pending.handshake(),
-    new Promise((_, reject) => {
-      timer = setTimeout(reject, HANDSHAKE_TIMEOUT);
-    }),
-  ]).then(
-    () => isClosed() ? pending.close() : queue.push(wrapConn(pending)),
-    () => {
-      try {
-        pending.close();
-      } catch { /* already closed */ }
-    },
-  ).finally(() => clearTimeout(timer));
-}
-
 function listen(options: ListenOptions): Promise<Listener> {
+  if (options.tls) {
+    try {
+      checkTlsOptions(options.tls, SERVER_TLS_KEYS);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return nodeSockets.listen(options);
+  }
   let listener: Deno.Listener;
   try {
-    if (options.tls) {
-      const tls = options.tls;
-      checkTlsOptions(tls, new Set(["cert", "key"]));
-      if (options.path) {
-        throw new SockhopError(
-          "TLS over Unix sockets is not supported by the Deno transport",
-          "ERR_TLS_OPTION",
-        );
-      }
-      if (!tls.cert || !tls.key) {
-        throw new SockhopError(
-          "A TLS server needs both `cert` and `key` (PEM strings)",
-          "ERR_TLS_OPTION",
-        );
-      }
-      listener = Deno.listenTls({
-        hostname: options.hostname,
-        port: options.port,
-        cert: tls.cert,
-        key: tls.key,
-      });
-    } else if (options.path) {
+    if (options.path) {
       listener = Deno.listen({ transport: "unix", path: options.path });
     } else {
       listener = Deno.listen({
@@ -349,16 +300,14 @@ function listen(options: ListenOptions): Promise<Listener> {
       });
     }
   } catch (e) {
-    if (e instanceof SockhopError) return Promise.reject(e);
     return Promise.reject(nodeStyleError(e, "listen", describe(options)));
   }
   let closed = false;
   const queue = new AsyncQueue<Conn>();
   const isClosed = () => closed;
-  const tls = !!options.tls;
   acceptLoop({
     accept: () => listener.accept(),
-    handle: (conn) => handOut(conn, tls, queue, isClosed),
+    handle: (conn) => queue.push(wrapConn(conn)),
     isClosed,
   }).finally(() => queue.end());
   return Promise.resolve({

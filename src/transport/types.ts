@@ -32,13 +32,14 @@ export type Addr = NetAddr | UnixAddr;
  * `ERR_TLS_OPTION`, an option it cannot honour.
  *
  * - Node: every `tls.connect` / `tls.createServer` option is passed through
- *   unchanged, and TLS over a Unix socket path works.
- * - Deno: a server takes only `key` and `cert`; a client takes `cert`,
- *   `key`, `ca`, `servername` and `rejectUnauthorized: true`.
- *   `rejectUnauthorized: false` is refused (Deno always verifies; trust a
- *   private CA with `ca`), TLS over a Unix socket path is refused, and a
- *   client certificate cannot be combined with a `servername` other than
- *   the address connected to.
+ *   unchanged.
+ * - Deno: a server takes `key`, `cert`, `ca`, `requestCert` and
+ *   `rejectUnauthorized`; a client takes `cert`, `key`, `ca`, `servername`
+ *   and `rejectUnauthorized`. Any other option is refused.
+ *
+ * In both, TLS works over TCP and over Unix socket paths, a server asks
+ * for client certificates with `requestCert: true` (and trusts the issuers
+ * in `ca`), and `rejectUnauthorized: false` turns verification off.
  *
  * @example
  * ```ts
@@ -62,10 +63,16 @@ export interface TlsOptions {
    */
   ca?: string | string[];
   /**
-   * Verify the peer's certificate (default `true`; `false` works in Node
-   * only).
+   * Verify the peer's certificate (default `true`). On a server with
+   * `requestCert`, `false` accepts clients without a valid certificate.
    */
   rejectUnauthorized?: boolean;
+  /**
+   * Server only: ask each client for a certificate, verified against `ca`
+   * (default `false`). With `rejectUnauthorized` left on, a client without
+   * a valid certificate is refused.
+   */
+  requestCert?: boolean;
   /** Host name to verify the server certificate against (client only). */
   servername?: string;
   /** Any other option: each transport says whether it can honour it. */
@@ -86,6 +93,16 @@ export interface ConnectOptions {
 
 /** Where and how to listen. `path` wins over `hostname`/`port`. */
 export interface ListenOptions {
+  /**
+   * TLS only: ms a client may take to finish its handshake before its
+   * connection is closed (default 10000).
+   */
+  handshakeTimeout?: number;
+  /**
+   * TLS only: told about each connection closed before it was handed out
+   * (a handshake that failed, was refused or stalled), with a `code`.
+   */
+  onRefused?: (err: Error & { code: string }) => void;
   /** Interface to bind. */
   hostname: string;
   /** TCP port; 0 lets the OS pick. */
@@ -94,6 +111,25 @@ export interface ListenOptions {
   path?: string;
   /** Turns TLS on when present; needs `cert` and `key`. */
   tls?: TlsOptions;
+}
+
+/**
+ * The certificate a TLS peer presented, as Node's
+ * `tlsSocket.getPeerCertificate()` describes it.
+ */
+export interface PeerCertificate {
+  /** Who it names, e.g. `{ CN: "alice", O: "Example" }`. */
+  subject: Record<string, string | string[]>;
+  /** Who signed it, in the same shape. */
+  issuer: Record<string, string | string[]>;
+  /** Start of validity, e.g. `"Dec  2 16:00:00 2026 GMT"`. */
+  valid_from: string;
+  /** End of validity, in the same format. */
+  valid_to: string;
+  /** SHA-256 fingerprint, colon-separated hex. */
+  fingerprint256: string;
+  /** Serial number, hex. */
+  serialNumber: string;
 }
 
 /**
@@ -106,24 +142,31 @@ export interface Conn {
   /** The peer's address. */
   readonly remoteAddr: Addr;
   /**
+   * On a server's TLS connection: the certificate the client presented
+   * (servers ask for one with `requestCert`). Absent otherwise.
+   */
+  readonly peerCertificate?: PeerCertificate;
+  /**
    * Incoming bytes, in order. A chunk is valid only until the next one is
    * asked for (the Deno transport reads into one reused buffer): a consumer
    * that keeps bytes must copy them. Iteration
    * ends on end-of-stream, on `close()`, or on a socket error (swallowed:
-   * the owner only needs to know the stream is over).
+   * the owner only needs to know the stream is over), except that a TLS
+   * failure after the handshake (the peer's alert, e.g. a refused client
+   * certificate) is thrown, with Node's `code`.
    */
   readonly readable: AsyncIterable<Uint8Array>;
   /**
    * Optional, instead of `readable`: calls `onChunk` with each incoming
    * chunk, in order (valid only during the call), and `onEnd` once when the
-   * stream is over, as `readable` would end. Call at most once, and never
-   * together with reading `readable`. A runtime whose sockets push data
+   * stream is over, with the error `readable` would throw, if any. Call at
+   * most once, and never together with reading `readable`. A runtime whose sockets push data
    * (Node's `data` events) saves a promise and a result object per chunk.
    * Returns how to stop and restart the chunks (flow control).
    */
   receive?(
     onChunk: (chunk: Uint8Array) => void,
-    onEnd: () => void,
+    onEnd: (error?: Error) => void,
   ): { pause(): void; resume(): void };
   /** Writes every byte, resolving once the runtime has accepted them all. */
   write(bytes: Uint8Array): Promise<void>;

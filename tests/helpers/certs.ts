@@ -3,7 +3,10 @@
  * `openssl` command line tool (EC P-256 keys, so it takes milliseconds):
  * a CA, a server certificate for `localhost` (SANs `DNS:localhost` and
  * `IP:127.0.0.1`) signed by it, and a second, unrelated CA that a client
- * can be told to trust instead (the "untrusted server" case).
+ * can be told to trust instead (the "untrusted server" case); client
+ * certificates for mutual TLS, one from the CA and one from the unrelated
+ * CA; and a self-signed `localhost` certificate with CA:TRUE, used as a
+ * server's own (Deno's client refuses that, Node's accepts it).
  * Runtime-neutral: `node:child_process` works in Deno and in Node.
  * @module
  */
@@ -24,7 +27,22 @@ export interface TestCerts {
   key: string;
   /** A CA that signed nothing used here: trusting only it must fail. */
   otherCa: string;
-  /** The folder holding `ca.pem`, `server.pem`, `server.key`, `other-ca.pem`. */
+  /** A client certificate from `ca`, subject `CN=Sockhop Test Client`. */
+  clientCert: string;
+  /** Its key. */
+  clientKey: string;
+  /** A client certificate from the unrelated CA (`CN=Stranger`). */
+  strangerCert: string;
+  /** Its key. */
+  strangerKey: string;
+  /** A self-signed `localhost` certificate with CA:TRUE. */
+  caAsLeafCert: string;
+  /** Its key. */
+  caAsLeafKey: string;
+  /**
+   * The folder holding `ca.pem`, `server.pem`, `server.key`,
+   * `other-ca.pem`, `client.pem`, `client.key`.
+   */
   dir: string;
   /** Removes `dir`. */
   cleanup: () => void;
@@ -77,6 +95,56 @@ function makeCa(dir: string, name: string, cn: string): void {
   ], dir);
 }
 
+/** A certificate `<name>.pem` (key `<name>.key`) signed by the CA `ca`. */
+function makeLeaf(
+  dir: string,
+  name: string,
+  ca: string,
+  subject: string,
+  extensions: string[],
+): void {
+  openssl([
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+    "-subj",
+    subject,
+  ], dir);
+  writeFileSync(join(dir, `${name}.ext`), [...extensions, ""].join("\n"));
+  openssl([
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    `${ca}.pem`,
+    "-CAkey",
+    `${ca}.key`,
+    "-set_serial",
+    serial(),
+    "-days",
+    DAYS,
+    "-extfile",
+    `${name}.ext`,
+    "-out",
+    `${name}.pem`,
+  ], dir);
+}
+
+const CLIENT_EXTENSIONS = [
+  "basicConstraints=critical,CA:FALSE",
+  "keyUsage=critical,digitalSignature",
+  "extendedKeyUsage=clientAuth",
+];
+
 /**
  * Makes the CA, the server certificate and the unrelated CA in a fresh
  * temporary folder. Call once per test file (e.g. in `before`) and call
@@ -88,50 +156,41 @@ export function makeTestCerts(): TestCerts {
   try {
     makeCa(dir, "ca", "Sockhop Test CA");
     makeCa(dir, "other-ca", "Sockhop Unrelated CA");
+    // An end-entity certificate: rustls (Deno) insists on SANs and on
+    // CA:FALSE; Node checks the SANs too.
+    makeLeaf(dir, "server", "ca", "/CN=localhost", [
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "basicConstraints=critical,CA:FALSE",
+      "keyUsage=critical,digitalSignature",
+      "extendedKeyUsage=serverAuth",
+    ]);
+    makeLeaf(
+      dir,
+      "client",
+      "ca",
+      "/CN=Sockhop Test Client/O=Sockhop Tests",
+      CLIENT_EXTENSIONS,
+    );
+    makeLeaf(dir, "stranger", "other-ca", "/CN=Stranger", CLIENT_EXTENSIONS);
+    // What `openssl req -x509` makes by default: CA:TRUE.
     openssl([
       "req",
-      "-new",
+      "-x509",
       "-newkey",
       "ec",
       "-pkeyopt",
       "ec_paramgen_curve:prime256v1",
       "-nodes",
       "-keyout",
-      "server.key",
+      "ca-as-leaf.key",
       "-out",
-      "server.csr",
-      "-subj",
-      "/CN=localhost",
-    ], dir);
-    // An end-entity certificate: rustls (Deno) insists on SANs and on
-    // CA:FALSE; Node checks the SANs too.
-    writeFileSync(
-      join(dir, "server.ext"),
-      [
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "basicConstraints=critical,CA:FALSE",
-        "keyUsage=critical,digitalSignature",
-        "extendedKeyUsage=serverAuth",
-        "",
-      ].join("\n"),
-    );
-    openssl([
-      "x509",
-      "-req",
-      "-in",
-      "server.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-set_serial",
-      serial(),
+      "ca-as-leaf.pem",
       "-days",
       DAYS,
-      "-extfile",
-      "server.ext",
-      "-out",
-      "server.pem",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
     ], dir);
     const read = (name: string) => readFileSync(join(dir, name), "utf8");
     return {
@@ -139,6 +198,12 @@ export function makeTestCerts(): TestCerts {
       cert: read("server.pem"),
       key: read("server.key"),
       otherCa: read("other-ca.pem"),
+      clientCert: read("client.pem"),
+      clientKey: read("client.key"),
+      strangerCert: read("stranger.pem"),
+      strangerKey: read("stranger.key"),
+      caAsLeafCert: read("ca-as-leaf.pem"),
+      caAsLeafKey: read("ca-as-leaf.key"),
       dir,
       cleanup,
     };

@@ -1,0 +1,483 @@
+/**
+ * Sockets made with the `node:net` and `node:tls` built-ins, shared by the
+ * Node transport (`node.ts`, for everything) and the Deno transport
+ * (`deno.ts`, for the TLS cases `Deno.*` cannot serve; it says which).
+ * Deno runs this file with its own implementation of those modules.
+ * @module
+ */
+
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { setImmediate } from "node:timers";
+import { AsyncQueue } from "../async_queue.ts";
+import { SockhopError } from "../errors.ts";
+import { noop } from "../util.ts";
+import type {
+  Addr,
+  Conn,
+  ConnectOptions,
+  Listener,
+  ListenOptions,
+  PeerCertificate,
+} from "./types.ts";
+
+/** A {@linkcode Conn} made with `node:net`/`node:tls`, with its raw socket. */
+export interface NodeConn extends Conn {
+  /** The wrapped socket (escape hatch; see `node.ts`). */
+  readonly socket: net.Socket;
+}
+
+/** How long a TLS client may take to finish its handshake, by default. */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+
+function tcpAddr(address: string | undefined, port: number | undefined): Addr {
+  return { transport: "tcp", hostname: address ?? "", port: port ?? 0 };
+}
+
+/** Whether a socket error is a TLS failure the owner should hear about. */
+function isTlsFailure(e: unknown): e is Error {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === "string" && /^ERR_(SSL|TLS)_/.test(code);
+}
+
+/**
+ * A chunk this large (Node reads 64 KiB at most, TLS records are up to
+ * 16 KiB) means a peer that is streaming.
+ */
+const STREAMING_CHUNK = 16 * 1024;
+
+/**
+ * How long a socket whose chunks keep coming large may go on before
+ * it is paused until the check phase, so that one peer streaming as fast as
+ * it can does not keep the others waiting.
+ */
+const SLICE_MS = 4;
+
+/** Bytes that may wait unread before the socket is paused. */
+const READ_HIGH_WATER = 1024 * 1024;
+
+/**
+ * Incoming chunks, ending on end-of-stream, reset or destroy, and throwing
+ * only for a TLS failure (a peer's alert, e.g. a refused client
+ * certificate), which is news to the owner; a reset is just the end. Fed
+ * by `data` events into a queue; the socket is paused while
+ * more than {@linkcode READ_HIGH_WATER} bytes wait, so a slow consumer
+ * still pushes back on the peer. The socket's own async iterator does the
+ * same job with a `readable`/`read()` round and stream bookkeeping per
+ * chunk, which cost CPU per message.
+ */
+function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      let done = false;
+      /** Paused because more than READ_HIGH_WATER waits unread. */
+      let full = false;
+      /** Paused to let the event loop turn (see SLICE_MS). */
+      let yielding = false;
+      /** When the current run of large chunks began; -1: none. */
+      let busySince = -1;
+      /** A TLS failure to end the stream with. */
+      let failure: Error | undefined;
+      const onError = (e: unknown) => {
+        if (failure === undefined && isTlsFailure(e)) failure = e;
+      };
+      const resume = () => {
+        if (!full && !yielding && !done) socket.resume();
+      };
+      const endYield = () => {
+        yielding = false;
+        resume();
+      };
+      const onData = (chunk: Uint8Array) => {
+        queue.push(chunk);
+        // Node reads on from a socket with more waiting, up to 32 chunks,
+        // before it serves any other socket.
+        if (chunk.length < STREAMING_CHUNK) {
+          busySince = -1;
+          return;
+        }
+        const now = performance.now();
+        if (busySince < 0) busySince = now;
+        else if (now - busySince >= SLICE_MS && !yielding) {
+          busySince = -1;
+          yielding = true;
+          socket.pause();
+          setImmediate(endYield);
+        }
+      };
+      const onEnd = () => {
+        if (done) return;
+        done = true;
+        socket.off("data", onData);
+        socket.off("error", onError);
+        queue.end(failure);
+      };
+      const queue: AsyncQueue<Uint8Array> = new AsyncQueue<Uint8Array>({
+        size: (chunk) => chunk.length,
+        highWater: READ_HIGH_WATER,
+        onHigh: () => {
+          full = true;
+          socket.pause();
+        },
+        onLow: () => {
+          full = false;
+          resume();
+        },
+        // Leaving the loop early ends the connection, as leaving a Node
+        // stream's own iterator does.
+        onReturn: () => {
+          failure = undefined;
+          onEnd();
+          queue.drain();
+          socket.destroy();
+        },
+      });
+      socket.on("data", onData);
+      socket.on("error", onError); // always before "close"
+      socket.once("end", onEnd);
+      socket.once("close", onEnd);
+      if (socket.destroyed) onEnd();
+      return queue[Symbol.asyncIterator]();
+    },
+  };
+}
+
+/**
+ * Chunks pushed to `onChunk` straight from `data` events (see
+ * `Conn.receive`), with the same turn-taking as {@linkcode readChunks}; a
+ * TLS failure is passed to `onEnd`.
+ */
+function receiveChunks(
+  socket: net.Socket,
+  onChunk: (chunk: Uint8Array) => void,
+  onEnd: (error?: Error) => void,
+): { pause(): void; resume(): void } {
+  let done = false;
+  /** Paused by the consumer (its flow control). */
+  let held = false;
+  /** Paused to let the event loop turn (see SLICE_MS). */
+  let yielding = false;
+  /** When the current run of large chunks began; -1: none. */
+  let busySince = -1;
+  /** A TLS failure to end the stream with. */
+  let failure: Error | undefined;
+  const onError = (e: unknown) => {
+    if (failure === undefined && isTlsFailure(e)) failure = e;
+  };
+  const resume = () => {
+    if (!held && !yielding && !done) socket.resume();
+  };
+  const endYield = () => {
+    yielding = false;
+    resume();
+  };
+  const onData = (chunk: Uint8Array) => {
+    onChunk(chunk);
+    if (chunk.length < STREAMING_CHUNK) {
+      busySince = -1;
+      return;
+    }
+    const now = performance.now();
+    if (busySince < 0) busySince = now;
+    else if (now - busySince >= SLICE_MS && !yielding) {
+      busySince = -1;
+      yielding = true;
+      socket.pause();
+      setImmediate(endYield);
+    }
+  };
+  const finish = () => {
+    if (done) return;
+    done = true;
+    socket.off("data", onData);
+    socket.off("error", onError);
+    onEnd(failure);
+  };
+  socket.on("error", onError);
+  socket.on("data", onData);
+  socket.once("end", finish);
+  socket.once("close", finish);
+  if (socket.destroyed) finish();
+  return {
+    pause: () => {
+      held = true;
+      socket.pause();
+    },
+    resume: () => {
+      held = false;
+      resume();
+    },
+  };
+}
+
+/** When the current turn of awaited writes began (see `settle`). */
+let turnStart = 0;
+/** Whether the turn ran over and its end is scheduled. */
+let overdue = false;
+/** Writes settled since the clock was last read. */
+let unchecked = 0;
+/** The longest a run of awaited writes may keep the event loop, in ms. */
+const MAX_TURN_MS = 20;
+/** The clock is read once per this many writes, not on every one. */
+const CHECK_EVERY = 32;
+
+/**
+ * Resolves a write. Node calls a write back from `process.nextTick` when
+ * the kernel took the bytes at once, so a loop of awaited sends would never
+ * return to the event loop and starve timers, pings and reads for seconds.
+ * Once writes have kept the loop for `MAX_TURN_MS`, they resolve from the
+ * check phase (about what a Deno write costs), where the next turn starts.
+ */
+function settle(resolve: () => void): void {
+  if (!overdue) {
+    if (++unchecked < CHECK_EVERY) {
+      resolve();
+      return;
+    }
+    unchecked = 0;
+    if (performance.now() - turnStart < MAX_TURN_MS) {
+      resolve();
+      return;
+    }
+    overdue = true;
+    setImmediate(() => {
+      overdue = false;
+      turnStart = performance.now();
+    });
+  }
+  setImmediate(resolve);
+}
+
+function closedError(): Error {
+  return Object.assign(new Error("This socket has been closed"), {
+    code: "ERR_STREAM_DESTROYED",
+  });
+}
+
+/** The certificate a TLS peer presented, or undefined if none. */
+function peerCertificateOf(socket: tls.TLSSocket): PeerCertificate | undefined {
+  const c = socket.getPeerCertificate?.();
+  if (!c?.subject || Object.keys(c.subject).length === 0) return undefined;
+  return {
+    subject: { ...c.subject },
+    issuer: { ...(c.issuer ?? {}) },
+    valid_from: c.valid_from ?? "",
+    valid_to: c.valid_to ?? "",
+    fingerprint256: c.fingerprint256 ?? "",
+    serialNumber: c.serialNumber ?? "",
+  };
+}
+
+/**
+ * Wraps a connected socket.
+ * @param socket a `net.Socket`, or a `tls.TLSSocket` past its handshake
+ * @param unixPath the socket path, for Unix sockets
+ * @param peer the client certificate (server side, TLS)
+ */
+export function wrapSocket(
+  socket: net.Socket,
+  unixPath?: string,
+  peer?: PeerCertificate,
+): NodeConn {
+  // An error must never go unhandled; readers learn of it by the stream ending.
+  socket.on("error", noop);
+  socket.setNoDelay(true);
+  const unix: Addr | undefined = unixPath === undefined
+    ? undefined
+    : { transport: "unix", path: unixPath };
+  return {
+    socket,
+    localAddr: unix ?? tcpAddr(socket.localAddress, socket.localPort),
+    remoteAddr: unix ?? tcpAddr(socket.remoteAddress, socket.remotePort),
+    ...(peer ? { peerCertificate: peer } : {}),
+    readable: readChunks(socket),
+    receive: (onChunk, onEnd) => receiveChunks(socket, onChunk, onEnd),
+    write(bytes: Uint8Array): Promise<void> {
+      return new Promise((resolve, reject) => {
+        if (socket.destroyed || !socket.writable) {
+          reject(closedError());
+          return;
+        }
+        socket.write(bytes, (err) => (err ? reject(err) : settle(resolve)));
+      });
+    },
+    writeText(text: string, done: (err?: Error) => void): void {
+      if (socket.destroyed || !socket.writable) {
+        queueMicrotask(() => done(closedError()));
+        return;
+      }
+      socket.write(text, (err) => (err ? done(err) : settle(done)));
+    },
+    close(): void {
+      socket.destroy();
+    },
+  };
+}
+
+/**
+ * Opens a TCP or Unix socket connection, with TLS when `options.tls` is
+ * set (every `tls.connect` option passes through); rejects with the
+ * runtime's error (`code` `ECONNREFUSED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`,
+ * ...).
+ */
+export function connect(options: ConnectOptions): Promise<NodeConn> {
+  return new Promise((resolve, reject) => {
+    const where: net.NetConnectOpts = options.path !== undefined
+      ? { path: options.path }
+      : { host: options.hostname, port: options.port };
+    const secure = options.tls !== undefined;
+    const socket: net.Socket = secure
+      ? tls.connect({ ...options.tls, ...where } as tls.ConnectionOptions)
+      : net.connect(where);
+    const fail = (err: Error) => {
+      socket.destroy();
+      reject(err);
+    };
+    socket.once("error", fail);
+    socket.once(secure ? "secureConnect" : "connect", () => {
+      socket.off("error", fail);
+      resolve(wrapSocket(socket, options.path));
+    });
+  });
+}
+
+/**
+ * The error a server reports for a TLS handshake it gave up on, with a
+ * code: Node's, the refused certificate's verification code, or
+ * `ERR_TLS_HANDSHAKE_TIMEOUT` (Deno's `node:tls` reports a timeout without
+ * one).
+ */
+function handshakeError(
+  err: Error & { code?: string },
+  socket: tls.TLSSocket,
+  who: string,
+  timeout: number,
+): Error & { code: string } {
+  const refused = socket.authorizationError;
+  if (refused) {
+    const code = String((refused as { code?: string }).code ?? refused);
+    return Object.assign(
+      new Error(`Refused the TLS client certificate of ${who}: ${code}`, {
+        cause: err,
+      }),
+      { code },
+    );
+  }
+  const timedOut = err.code === "ERR_TLS_HANDSHAKE_TIMEOUT" ||
+    (!err.code && /handshake time/i.test(err.message));
+  if (timedOut) {
+    return Object.assign(
+      new Error(`TLS handshake with ${who} not done within ${timeout} ms`, {
+        cause: err,
+      }),
+      { code: "ERR_TLS_HANDSHAKE_TIMEOUT" },
+    );
+  }
+  const code = err.code ?? "ERR_TLS_HANDSHAKE_FAILED";
+  return Object.assign(
+    new Error(`TLS handshake with ${who} failed: ${err.message}`, {
+      cause: err,
+    }),
+    { code },
+  );
+}
+
+/**
+ * Listens on TCP or a Unix socket path, with TLS when `options.tls` is set
+ * (every `tls.createServer` option passes through). A TLS connection is
+ * handed out once its handshake succeeds; one that fails or stalls for
+ * `options.handshakeTimeout` ms is closed and reported to
+ * `options.onRefused`.
+ */
+export function listen(options: ListenOptions): Promise<Listener> {
+  const queue = new AsyncQueue<Conn>();
+  const path = options.path;
+  let closed = false;
+  const hand = (socket: net.Socket, peer?: PeerCertificate) => {
+    if (closed) socket.destroy();
+    else queue.push(wrapSocket(socket, path, peer));
+  };
+  let server: net.Server;
+  /** TLS sockets still handshaking: closing the listener destroys them. */
+  const handshaking = new Set<net.Socket>();
+  let canDropPending = true;
+  if (options.tls) {
+    const t = options.tls;
+    // Without a certificate Node would listen and then fail every
+    // handshake ("no shared cipher"); fail now instead.
+    if (!(t.cert && t.key) && !t.pfx && !t.SNICallback && !t.secureContext) {
+      return Promise.reject(
+        new SockhopError(
+          "A TLS server needs both `cert` and `key` (or `pfx`)",
+          "ERR_TLS_OPTION",
+        ),
+      );
+    }
+    const timeout = options.handshakeTimeout ??
+      (t.handshakeTimeout as number | undefined) ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    const secure = tls.createServer({
+      ...t,
+      handshakeTimeout: timeout,
+    } as tls.TlsOptions);
+    /** Where each client came from, for error messages after it left. */
+    const origins = new WeakMap<net.Socket, string>();
+    secure.on("connection", (raw: net.Socket) => {
+      origins.set(raw, `${raw.remoteAddress}:${raw.remotePort}`);
+      handshaking.add(raw);
+      raw.on("error", noop);
+      raw.once("close", () => handshaking.delete(raw));
+    });
+    // Only handshaken sockets are handed out; failed handshakes are dropped.
+    secure.on("secureConnection", (socket: tls.TLSSocket) => {
+      // Node keeps the wrapped plain socket as `_parent` (not public API):
+      // without it, pending handshakes cannot be told apart, so they are
+      // left to time out rather than risk destroying a live connection.
+      const raw = (socket as unknown as { _parent?: unknown })._parent;
+      if (raw instanceof net.Socket) handshaking.delete(raw);
+      else canDropPending = false;
+      hand(socket, peerCertificateOf(socket));
+    });
+    secure.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
+      const raw = (socket as unknown as { _parent?: unknown })._parent;
+      const who = path ??
+        (raw instanceof net.Socket ? origins.get(raw) : undefined) ??
+        "a client";
+      // Node only reports a stalled handshake and leaves the socket open.
+      socket.destroy();
+      if (!closed) {
+        options.onRefused?.(handshakeError(err, socket, who, timeout));
+      }
+    });
+    server = secure;
+  } else {
+    server = net.createServer((socket) => hand(socket));
+  }
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    const where: net.ListenOptions = path !== undefined
+      ? { path }
+      : { host: options.hostname, port: options.port };
+    server.listen(where, () => {
+      server.off("error", reject);
+      server.on("error", noop);
+      const bound = server.address();
+      const addr: Addr = typeof bound === "string" || bound === null
+        ? { transport: "unix", path: bound ?? path ?? "" }
+        : tcpAddr(bound.address, bound.port);
+      resolve({
+        addr,
+        connections: queue,
+        close(): void {
+          if (closed) return;
+          closed = true;
+          queue.end();
+          for (const conn of queue.drain()) conn.close();
+          if (canDropPending) { for (const raw of handshaking) raw.destroy(); }
+          // Stops listening now (and removes a Unix socket file); handed-out
+          // connections stay open for their owners to close.
+          server.close(noop);
+        },
+      });
+    });
+  });
+}
