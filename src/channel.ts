@@ -466,9 +466,16 @@ export class Channel {
 
   /** Reading when the connection pushes chunks (see `Conn.receive`). */
   #receive(): Promise<void> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       this.#reading = this.conn.receive!(this.#onChunk, (error) => {
-        if (error) this.#hooks.error(error);
+        // As in #readLoop: an error hook that throws rejects `start()`.
+        try {
+          if (error) this.#hooks.error(error, true);
+        } catch (e) {
+          this.#shutdown();
+          reject(e);
+          return;
+        }
         this.#shutdown();
         resolve();
       });
