@@ -26,12 +26,17 @@ import type {
 import {
   classify,
   type Envelope,
-  payload,
   revive,
   typeName,
   unsendable,
   whyInvalid,
 } from "./wire/envelope.ts";
+import {
+  envelopeText,
+  payloadJSON,
+  requestText,
+  responseText,
+} from "./wire/envelope_text.ts";
 import { FrameDecoder, frameText, terminatorPair } from "./wire/framing.ts";
 import { SockhopPing, SockhopPong } from "./wire/ping.ts";
 import { noop, quiet } from "./util.ts";
@@ -68,6 +73,24 @@ const destroyed = (): SockhopError =>
     "ERR_SOCKET_DESTROYED",
   );
 
+const unserialisable = (e: unknown): Promise<never> =>
+  Promise.reject(
+    new SockhopError(
+      `Cannot serialise the value: ${(e as Error).message}`,
+      "ERR_BAD_DATA",
+    ),
+  );
+
+const noData = (o: unknown): Promise<never> =>
+  Promise.reject(
+    new SockhopError(`Cannot send ${o}: there is no data`, "ERR_BAD_DATA"),
+  );
+
+const unrepresentable = (): Promise<never> =>
+  Promise.reject(
+    new SockhopError("JSON cannot represent this value", "ERR_BAD_DATA"),
+  );
+
 /** How many of the latest pings a channel remembers. */
 const PINGS_KEPT = 4;
 /**
@@ -98,6 +121,12 @@ export class Channel {
   #closed = false;
   #wakeOnClose: (() => void) | null = null;
   #done: Promise<void> | null = null;
+  /** Pauses and resumes pushed reads (see `Conn.receive`). */
+  #reading: { pause(): void; resume(): void } | undefined;
+  /** One function for every stream this channel routes packets to. */
+  readonly #forgetStream = (stream: SockhopResponseReadableStream): void => {
+    this.#streams.extract(stream.uuid);
+  };
   /** The idle check (with `idle_timeout`): one per channel, re-armed lazily. */
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** When bytes last arrived (read only by the idle check). */
@@ -136,8 +165,11 @@ export class Channel {
       },
       opts.write_timeout,
     );
-    this.#callbacks = new TimedMap({ timeout: opts.response_timeout });
-    this.#streams = new TimedMap({ timeout: opts.response_timeout });
+    // The connection keeps the process alive while answers are awaited (and
+    // both maps are stopped when it closes), so their timers need not.
+    const maps = { timeout: opts.response_timeout, keep_alive: false };
+    this.#callbacks = new TimedMap(maps);
+    this.#streams = new TimedMap(maps);
   }
 
   /** This connection's counts so far (see {@linkcode SockhopStats}). */
@@ -166,7 +198,7 @@ export class Channel {
       this.#receivedAt = Date.now();
       this.#idleTimer = setTimeout(() => this.#idleCheck(), idle);
     }
-    this.#done = this.#readLoop();
+    this.#done = this.conn.receive ? this.#receive() : this.#readLoop();
     return this.#done;
   }
 
@@ -207,35 +239,21 @@ export class Channel {
     callback?: RemoteCallback,
     config: SendOptions = {},
   ): Promise<void> {
-    if (this.#opts.peer_type === "json") {
-      if (callback) {
-        return Promise.reject(
-          new SockhopError(
-            "Unable to use remote callback - peer type must be Sockhop",
-            "ERR_REMOTE_CALLBACK_TYPE",
-          ),
-        );
-      }
-      if (!this.#opts.allow_non_objects && typeof o !== "object") {
-        return Promise.reject(
-          new SockhopError(
-            "obj2buf called with non object type (set allow_non_objects if you want this behavior)",
-            "ERR_OBJECTBUFFER_BAD_OBJECT",
-          ),
-        );
-      }
-      return this.#write(payload(o));
+    if (callback === undefined) {
+      const frame = this.frame(o);
+      return typeof frame === "string" ? this.send_frame(frame) : frame;
     }
-    if (o === null || o === undefined) {
+    if (this.#opts.peer_type === "json") {
       return Promise.reject(
-        new SockhopError(`Cannot send ${o}: there is no data`, "ERR_BAD_DATA"),
+        new SockhopError(
+          "Unable to use remote callback - peer type must be Sockhop",
+          "ERR_REMOTE_CALLBACK_TYPE",
+        ),
       );
     }
+    if (o === null || o === undefined) return noData(o);
     const bad = unsendable(o);
     if (bad) return Promise.reject(bad);
-    if (callback === undefined) {
-      return this.#write({ type: typeName(o), data: payload(o) });
-    }
     if (typeof callback !== "function") {
       return Promise.reject(
         new SockhopError(
@@ -265,7 +283,7 @@ export class Channel {
       forget();
       if (reason !== "deleted") errorCb(reason);
     }, config.timeout);
-    const sent = this.#write({ type: typeName(o), data: payload(o), id });
+    const sent = this.#envelope(typeName(o), o, "id", id);
     sent.catch(() => {
       forget();
       this.#callbacks.extract(id);
@@ -274,10 +292,65 @@ export class Channel {
   }
 
   /**
+   * The frame text `send(o)` writes (without a callback), or the rejected
+   * send when `o` cannot be sent. Channels with the same options write the
+   * same frame, so `sendall` serialises once for all of them.
+   */
+  frame(o: unknown): string | Promise<never> {
+    let json: string | undefined;
+    if (this.#opts.peer_type === "json") {
+      if (!this.#opts.allow_non_objects && typeof o !== "object") {
+        return Promise.reject(
+          new SockhopError(
+            "obj2buf called with non object type (set allow_non_objects if you want this behavior)",
+            "ERR_OBJECTBUFFER_BAD_OBJECT",
+          ),
+        );
+      }
+      try {
+        json = payloadJSON(o);
+      } catch (e) {
+        return unserialisable(e);
+      }
+      return json === undefined ? unrepresentable() : json + this.#tx;
+    }
+    if (o === null || o === undefined) return noData(o);
+    const bad = unsendable(o);
+    if (bad) return Promise.reject(bad);
+    try {
+      json = payloadJSON(o);
+    } catch (e) {
+      return unserialisable(e);
+    }
+    if (json === undefined) return unrepresentable();
+    return envelopeText(typeName(o), json) + this.#tx;
+  }
+
+  /**
+   * Writes a frame from {@linkcode frame} (of this channel or one with the
+   * same options).
+   */
+  send_frame(frame: string): Promise<void> {
+    if (this.#closed) return quiet(Promise.reject(destroyed()));
+    return this.#writer.push(frame);
+  }
+
+  /**
    * Sends an envelope built by the caller: response streams answer
    * through this (the channel is their `ResponseSender`).
    */
   _send_message(message: { type: string; data: unknown }): Promise<void> {
+    const pkt = message.data;
+    if (
+      message.type === "SockhopResponsePacket" &&
+      pkt instanceof SockhopResponsePacket
+    ) {
+      const data = this.#payload(pkt.data);
+      if (typeof data !== "string") return data;
+      return this.#writer.push(
+        responseText(pkt.uuid, pkt.type, data, pkt.last) + this.#tx,
+      );
+    }
     return this.#write(message);
   }
 
@@ -329,15 +402,23 @@ export class Channel {
         if (this.#streams.extract(req.uuid)) stream.end(abortedError(signal));
       })
       : noop;
-    stream.once("end", () => {
-      forget();
-      this.#streams.extract(req.uuid);
-    });
+    stream._when_ended(
+      forget === noop ? this.#forgetStream : (ended) => {
+        forget();
+        this.#forgetStream(ended);
+      },
+    );
     // The answer may be read before the write resolves (Node's TLS does
     // this): keep it for the caller, who can listen only once we return.
     stream._hold();
     try {
-      await this.#write({ type: "SockhopRequest", data: req });
+      const data = this.#payload(req.data);
+      if (typeof data !== "string") await data;
+      else {
+        await this.#writer.push(
+          requestText(req.uuid, data, req.type) + this.#tx,
+        );
+      }
     } catch (e) {
       forget();
       this.#streams.extract(req.uuid);
@@ -367,26 +448,94 @@ export class Channel {
     return true;
   }
 
+  /** Sends `{type, data}` (plus an id field), built as text. */
+  #envelope(
+    type: string,
+    data: unknown,
+    key?: "id" | "callback_id",
+    id?: string,
+  ): Promise<void> {
+    const json = this.#payload(data);
+    if (typeof json !== "string") return json;
+    return this.#writer.push(envelopeText(type, json, key, id) + this.#tx);
+  }
+
+  /**
+   * A payload's JSON, or the rejected send when the channel is closed or
+   * JSON cannot represent the payload.
+   */
+  #payload(data: unknown): string | Promise<void> {
+    if (this.#closed) return quiet(Promise.reject(destroyed()));
+    let json: string | undefined;
+    try {
+      json = payloadJSON(data);
+    } catch (e) {
+      return unserialisable(e);
+    }
+    return json === undefined ? unrepresentable() : json;
+  }
+
   #write(message: unknown): Promise<void> {
     if (this.#closed) return quiet(Promise.reject(destroyed()));
     let text: string | undefined;
     try {
       text = frameText(message, this.#tx);
     } catch (e) {
-      return Promise.reject(
-        new SockhopError(
-          `Cannot serialise the value: ${(e as Error).message}`,
-          "ERR_BAD_DATA",
-        ),
-      );
+      return unserialisable(e);
     }
-    if (text === undefined) {
-      return Promise.reject(
-        new SockhopError("JSON cannot represent this value", "ERR_BAD_DATA"),
-      );
-    }
+    if (text === undefined) return unrepresentable();
     return this.#writer.push(text);
   }
+
+  /** Reading when the connection pushes chunks (see `Conn.receive`). */
+  #receive(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#reading = this.conn.receive!(this.#onChunk, (error) => {
+        // As in #readLoop: an error hook that throws rejects `start()`.
+        try {
+          if (error) this.#hooks.error(error, true);
+        } catch (e) {
+          this.#shutdown();
+          reject(e);
+          return;
+        }
+        this.#shutdown();
+        resolve();
+      });
+    });
+  }
+
+  /** Decodes a chunk, counts it and dispatches its frames. */
+  #consume(chunk: Uint8Array): void {
+    const frames = this.#decoder.decode(chunk);
+    if (counting.on) {
+      this.#bytesIn += chunk.length;
+      this.#framesIn += frames.length;
+    }
+    for (const frame of frames) {
+      if (this.#closed) break;
+      this.#dispatch(frame);
+    }
+  }
+
+  readonly #onChunk = (chunk: Uint8Array): void => {
+    if (this.#closed) return;
+    if (this.#idleTimer !== undefined) this.#receivedAt = Date.now();
+    try {
+      this.#consume(chunk);
+      const pause = this.#hooks.readPause;
+      if (pause?.paused && !this.#closed && this.#reading) {
+        const reading = this.#reading;
+        reading.pause();
+        this.#resumed(pause).then(() => {
+          if (!this.#closed) reading.resume();
+        });
+      }
+    } catch (e) {
+      this.#hooks.error(e as Error);
+      this.close();
+    }
+  };
 
   /** Waits until reading may go on, or the channel is closed. */
   #resumed(pause: ReadPause): Promise<void> {
@@ -401,15 +550,7 @@ export class Channel {
       const idle = (this.#opts.idle_timeout ?? 0) > 0;
       for await (const chunk of this.conn.readable) {
         if (idle) this.#receivedAt = Date.now();
-        const frames = this.#decoder.decode(chunk);
-        if (counting.on) {
-          this.#bytesIn += chunk.length;
-          this.#framesIn += frames.length;
-        }
-        for (const frame of frames) {
-          if (this.#closed) break;
-          this.#dispatch(frame);
-        }
+        this.#consume(chunk);
         if (this.#closed) break;
         if (this.#hooks.readPause?.paused) {
           await this.#resumed(this.#hooks.readPause);
@@ -518,11 +659,7 @@ export class Channel {
           }
           const bad = unsendable(reply);
           if (bad) return Promise.reject(bad);
-          return this.#write({
-            type: typeName(reply),
-            data: payload(reply),
-            callback_id: id,
-          });
+          return this.#envelope(typeName(reply), reply, "callback_id", id);
         });
         return;
       }

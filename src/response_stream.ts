@@ -84,6 +84,14 @@ export class SockhopResponseReadableStream<T = unknown>
   #error: Error | undefined;
   /** Packets and the end held back by `_hold()`, in arrival order. */
   #held: (() => void)[] | null = null;
+  /**
+   * A pending `next()`, settled directly rather than through two `once`
+   * listeners (their wrappers and closures, per request).
+   */
+  #nextResolve: ((p: ResponsePayload<T>) => void) | null = null;
+  #nextReject: ((e: Error) => void) | null = null;
+  /** Told once when the stream ends (its owner forgets it then). */
+  #onEnded: ((stream: SockhopResponseReadableStream<T>) => void) | null = null;
   /** Where failures of async listeners go, when a connection owns us. */
   #report: ((error: Error) => void) | undefined;
 
@@ -124,6 +132,15 @@ export class SockhopResponseReadableStream<T = unknown>
       return;
     }
     if (this.#ended) return;
+    const resolve = this.#nextResolve;
+    if (resolve !== null) {
+      // next() takes one packet and ends the stream.
+      this.#nextResolve = this.#nextReject = null;
+      resolve({ data: pkt.data as T, type: pkt.type });
+      this.emit("data", pkt.data as T, pkt.type);
+      this.end();
+      return;
+    }
     this.emit("data", pkt.data as T, pkt.type);
     if (pkt.last) this.end();
   }
@@ -140,7 +157,24 @@ export class SockhopResponseReadableStream<T = unknown>
     if (this.#ended) return;
     this.#ended = true;
     this.#error = err;
+    const reject = this.#nextReject;
+    if (reject !== null) {
+      this.#nextResolve = this.#nextReject = null;
+      reject(this.#endedError());
+    }
+    const onEnded = this.#onEnded;
+    this.#onEnded = null;
+    onEnded?.(this);
     this.emit("end", err);
+  }
+
+  /**
+   * Has `onEnded(stream)` called once when the stream ends, before the
+   * `end` event (for the connection that routes packets to it).
+   * @param onEnded told that this stream ended
+   */
+  _when_ended(onEnded: (stream: SockhopResponseReadableStream<T>) => void) {
+    this.#onEnded = onEnded;
   }
 
   /**
@@ -204,18 +238,24 @@ export class SockhopResponseReadableStream<T = unknown>
    */
   next(): Promise<ResponsePayload<T>> {
     if (this.#ended) return Promise.reject(this.#endedError());
+    if (this.#nextResolve !== null) {
+      // A second next() before the packet: both get the same packet.
+      const first = this.#nextResolve;
+      const firstReject = this.#nextReject!;
+      return new Promise((resolve, reject) => {
+        this.#nextResolve = (p) => {
+          first(p);
+          resolve(p);
+        };
+        this.#nextReject = (e) => {
+          firstReject(e);
+          reject(e);
+        };
+      });
+    }
     return new Promise((resolve, reject) => {
-      const onData = (data: T, type: string) => {
-        this.off("end", onEnd);
-        resolve({ data, type });
-        this.end();
-      };
-      const onEnd = () => {
-        this.off("data", onData);
-        reject(this.#endedError());
-      };
-      this.once("data", onData);
-      this.once("end", onEnd);
+      this.#nextResolve = resolve;
+      this.#nextReject = reject;
     });
   }
 

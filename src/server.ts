@@ -298,9 +298,15 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     // Refused even with no client connected, as every send would refuse it.
     const bad = unsendable(o);
     if (bad) return Promise.reject(bad);
-    const sends = [...this.#clients.values()]
-      .filter(({ channel }) => !channel.closed) // killed, not yet gone
-      .map(({ channel }) => channel.send(o));
+    const channels: Channel[] = [];
+    for (const { channel } of this.#clients.values()) {
+      if (!channel.closed) channels.push(channel); // killed, not yet gone
+    }
+    if (channels.length === 0) return Promise.resolve([]);
+    // Every channel of this server has the same options: serialise once.
+    const frame = channels[0].frame(o);
+    if (typeof frame !== "string") return quiet(frame);
+    const sends = channels.map((channel) => channel.send_frame(frame));
     // Like send(): a failure (a stalled or vanished peer) must not crash a
     // program that fires sendall() without awaiting it.
     return quiet(

@@ -83,14 +83,26 @@ export class TimedMap<K = unknown, V = unknown> {
   /** The deadline `#timer` is armed for. */
   #timerAt = Infinity;
   #timerRef = true;
+  readonly #keepAlive: boolean;
 
   /**
    * Makes an empty map.
    * @param opts.timeout default lifetime of an entry in ms (default 30000;
    *   `null` or 0: entries never expire)
+   * @param opts.keep_alive whether waiting entries keep the process alive
+   *   until they expire (default `true`). With `false` the timer never does:
+   *   for a map whose owner holds something that does (Sockhop's
+   *   connections), which saves re-referencing the timer each time the map
+   *   fills and empties.
    */
-  constructor({ timeout = 30000 }: { timeout?: number | null } = {}) {
+  constructor(
+    { timeout = 30000, keep_alive = true }: {
+      timeout?: number | null;
+      keep_alive?: boolean;
+    } = {},
+  ) {
     this.#timeout = timeout;
+    this.#keepAlive = keep_alive;
   }
 
   /** How many entries are held. */
@@ -186,6 +198,7 @@ export class TimedMap<K = unknown, V = unknown> {
       () => this.#expire(),
       Math.max(0, deadline - performance.now()),
     );
+    if (!this.#keepAlive) this.#ref(false);
   }
 
   #disarm(): void {
@@ -197,6 +210,7 @@ export class TimedMap<K = unknown, V = unknown> {
 
   /** Lets the armed timer keep the process alive, or not. */
   #ref(on: boolean): void {
+    if (on === this.#timerRef || (on && !this.#keepAlive)) return;
     this.#timerRef = on;
     const timer = this.#timer as unknown as RefTimer | undefined;
     if (on) timer?.ref?.();

@@ -1,13 +1,14 @@
 /**
- * The write path: frames sent in one turn of the event loop go out in one
- * socket write, in order, with a bound on what may wait.
+ * The write path: a frame sent while nothing is being written goes out at
+ * once; frames sent while a write is in flight wait and go out together in
+ * the next write, in order, with a bound on what may wait.
  * @module
  */
 
 import { SockhopError } from "./errors.ts";
-import { counting } from "./stats.ts";
+import { counting, utf8Length } from "./stats.ts";
 import type { Conn } from "./transport/types.ts";
-import { quiet } from "./util.ts";
+import { noop, quiet } from "./util.ts";
 
 /**
  * Frames are grouped into writes of about this many characters: one
@@ -23,7 +24,8 @@ const BATCH_CHARS = 128 * 1024;
  * one avoids (and the GC sees one allocation less per frame). A buffer is
  * lent for one write and returned once that write settles; when all are
  * lent, or the text may not fit, `encode` is used instead. Shared by all
- * connections, so the memory is fixed: SCRATCH_COUNT × SCRATCH_BYTES.
+ * connections, so the memory is fixed: SCRATCH_COUNT × SCRATCH_BYTES. Not
+ * used when the connection takes text itself (`Conn.writeText`).
  */
 const SCRATCH_BYTES = 16 * 1024;
 const SCRATCH_COUNT = 4;
@@ -54,31 +56,47 @@ const WRITE_SLICE = 256 * 1024;
 interface Batch {
   parts: string[];
   chars: number;
-  writing: boolean;
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: Error) => void;
 }
 
-/** Ordered, coalescing, bounded writer for one connection. */
+/**
+ * Ordered, coalescing, bounded writer for one connection. At most one write
+ * is in flight. A frame pushed while none is goes straight to the
+ * connection, without waiting for a microtask and without a batch: that is
+ * the whole write path of a request/response round trip. Frames pushed
+ * while one is in flight are joined and written, in order, when it settles.
+ */
 export class WriteQueue {
   readonly #conn: Conn;
   readonly #limit: number;
+  /** Frames waiting for the write in flight to settle, in order. */
   readonly #batches: Batch[] = [];
   #pending = 0;
-  #flushing = false;
+  /** The write in flight: its characters, and how to settle its promise. */
+  #busy = false;
+  #busyChars = 0;
+  /** The shared buffer lent to the write in flight, if any. */
+  #busyScratch: Uint8Array | undefined;
+  #busyResolve: () => void = noop;
+  #busyReject: (e: Error) => void = noop;
+  /** What the write in flight counts toward `bytesOut` and `framesOut`. */
+  #busyBytes = 0;
+  #busyFrames = 0;
   #error: SockhopError | null = null;
   /** UTF-8 bytes written so far. */
   bytesOut = 0;
   /** Frames written so far. */
   framesOut = 0;
-
   readonly #onBroken: (error: SockhopError) => void;
   readonly #timeout: number;
   /** The stall check: armed while bytes wait, re-armed lazily. */
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the waiting bytes last made progress (or began to wait). */
   #progressAt = 0;
+  /** Settles the write in flight (bound once: no closure per write). */
+  readonly #settled = (err?: unknown): void => this.#done(err);
 
   /**
    * @param conn where bytes go
@@ -123,30 +141,34 @@ export class WriteQueue {
         ),
       ));
     }
+    this.#pending += text.length;
+    if (!this.#busy) {
+      const p = new Promise<void>((resolve, reject) => {
+        this.#busyResolve = resolve;
+        this.#busyReject = reject;
+      });
+      p.catch(noop);
+      this.#write(text, text.length, 1);
+      return p;
+    }
     let batch = this.#batches[this.#batches.length - 1];
-    if (!batch || batch.writing || batch.chars >= BATCH_CHARS) {
+    if (!batch || batch.chars >= BATCH_CHARS) {
       batch = newBatch();
       this.#batches.push(batch);
     }
     batch.parts.push(text);
     batch.chars += text.length;
-    this.#pending += text.length;
-    if (!this.#flushing) {
-      this.#flushing = true;
-      if (this.#timeout > 0) {
-        this.#progressAt = Date.now();
-        // Left armed when the queue drains: it disarms itself on firing,
-        // so a busy connection costs one timer per timeout, not per write.
-        this.#timer ??= setTimeout(() => this.#check(), this.#timeout);
-      }
-      queueMicrotask(() => this.#flush());
-    }
     return batch.promise;
   }
 
   /** Rejects everything waiting and refuses further sends. */
   fail(error: SockhopError): void {
     if (!this.#error) this.#error = error;
+    if (this.#busy) {
+      this.#busyReject(error);
+      this.#busyResolve = noop;
+      this.#busyReject = noop;
+    }
     for (const batch of this.#batches.splice(0)) batch.reject(error);
     this.#pending = 0;
     clearTimeout(this.#timer);
@@ -160,7 +182,7 @@ export class WriteQueue {
    */
   #check(confirming = false): void {
     this.#timer = undefined;
-    if (this.#error || this.#batches.length === 0) return; // drained
+    if (this.#error || !this.#busy) return; // drained
     const still = Date.now() - this.#progressAt;
     if (still < this.#timeout) {
       this.#timer = setTimeout(() => this.#check(), this.#timeout - still);
@@ -178,62 +200,117 @@ export class WriteQueue {
     this.#onBroken(error);
   }
 
-  /** Writes bytes, in slices when large, noting each slice's progress. */
-  async #write(bytes: Uint8Array): Promise<void> {
-    if (bytes.length <= WRITE_SLICE) {
-      await this.#conn.write(bytes);
-      return;
-    }
+  /** Writes large bytes in slices, noting each slice's progress. */
+  async #writeSliced(bytes: Uint8Array): Promise<void> {
     for (let at = 0; at < bytes.length && !this.#error; at += WRITE_SLICE) {
       await this.#conn.write(bytes.subarray(at, at + WRITE_SLICE));
       this.#progressAt = Date.now();
     }
   }
 
-  async #flush(): Promise<void> {
-    while (this.#batches.length > 0 && !this.#error) {
-      const batch = this.#batches[0];
-      batch.writing = true;
-      const text = batch.parts.length === 1
-        ? batch.parts[0]
-        : batch.parts.join("");
-      // A UTF-16 code unit needs at most 3 UTF-8 bytes.
-      const scratch = text.length * 3 <= SCRATCH_BYTES
-        ? scratchFree.pop()
-        : undefined;
-      let bytes: number;
-      try {
-        if (scratch !== undefined) {
-          bytes = encoder.encodeInto(text, scratch).written;
-          await this.#conn.write(scratch.subarray(0, bytes));
-        } else {
-          const encoded = encoder.encode(text);
-          bytes = encoded.length;
-          await this.#write(encoded);
-        }
-      } catch {
-        if (this.#error) break; // failed meanwhile (closed, timed out)
-        const error = new SockhopError(
-          "Unable to send() - socket has been destroyed",
-          "ERR_SOCKET_DESTROYED",
-        );
-        this.fail(error);
-        this.#onBroken(error);
-        break;
-      } finally {
-        if (scratch !== undefined) scratchFree.push(scratch);
-      }
-      if (counting.on) {
-        this.bytesOut += bytes;
-        this.framesOut += batch.parts.length;
-      }
-      if (this.#batches[0] !== batch) break; // failed meanwhile
-      if (this.#timeout > 0) this.#progressAt = Date.now();
-      this.#batches.shift();
-      this.#pending -= batch.chars;
-      batch.resolve();
+  /** Starts the one write in flight; `#done` follows when it settles. */
+  #write(text: string, chars: number, frames: number): void {
+    if (!this.#busy && this.#timeout > 0) {
+      this.#progressAt = Date.now();
+      // Left armed when the queue drains: it disarms itself on firing,
+      // so a busy connection costs one timer per timeout, not per write.
+      this.#timer ??= setTimeout(() => this.#check(), this.#timeout);
     }
-    this.#flushing = false;
+    this.#busy = true;
+    this.#busyChars = chars;
+    this.#busyFrames = frames;
+    const conn = this.#conn;
+    // Large text goes the sliced way, so that slow progress is seen.
+    if (conn.writeText !== undefined && text.length <= WRITE_SLICE) {
+      // The runtime encodes: count what it will write.
+      this.#busyBytes = counting.on ? utf8Length(text) : 0;
+      conn.writeText(text, this.#settled);
+      return;
+    }
+    // A UTF-16 code unit needs at most 3 UTF-8 bytes.
+    const scratch = text.length * 3 <= SCRATCH_BYTES
+      ? scratchFree.pop()
+      : undefined;
+    this.#busyScratch = scratch;
+    let written: Promise<void>;
+    try {
+      if (scratch === undefined) {
+        const bytes = encoder.encode(text);
+        this.#busyBytes = bytes.length;
+        written = this.#writeBytes(bytes);
+      } else {
+        const { written: n } = encoder.encodeInto(text, scratch);
+        this.#busyBytes = n;
+        written = conn.write(scratch.subarray(0, n));
+      }
+    } catch (e) {
+      written = Promise.reject(e);
+    }
+    written.then(this.#wrote, this.#writeFailed);
+  }
+
+  #writeBytes(bytes: Uint8Array): Promise<void> {
+    return bytes.length <= WRITE_SLICE
+      ? this.#conn.write(bytes)
+      : this.#writeSliced(bytes);
+  }
+
+  /** A `write` settled; its lent buffer goes back either way. */
+  readonly #wrote = (): void => {
+    this.#returnScratch();
+    this.#done();
+  };
+  readonly #writeFailed = (e: unknown): void => {
+    this.#returnScratch();
+    this.#done(e ?? new Error("write failed"));
+  };
+
+  #returnScratch(): void {
+    const scratch = this.#busyScratch;
+    if (scratch !== undefined) {
+      this.#busyScratch = undefined;
+      scratchFree.push(scratch);
+    }
+  }
+
+  /** The write in flight settled: resolves it and starts the next one. */
+  #done(err?: unknown): void {
+    if (err !== undefined && err !== null) {
+      if (this.#error) { // failed meanwhile: already rejected
+        this.#busy = false;
+        return;
+      }
+      const error = new SockhopError(
+        "Unable to send() - socket has been destroyed",
+        "ERR_SOCKET_DESTROYED",
+      );
+      this.fail(error);
+      this.#busy = false;
+      this.#onBroken(error);
+      return;
+    }
+    if (this.#timeout > 0) this.#progressAt = Date.now();
+    const resolve = this.#busyResolve;
+    this.#busyResolve = noop;
+    this.#busyReject = noop;
+    if (!this.#error) this.#pending -= this.#busyChars;
+    if (counting.on) {
+      this.bytesOut += this.#busyBytes;
+      this.framesOut += this.#busyFrames;
+    }
+    resolve();
+    const next = this.#error ? undefined : this.#batches.shift();
+    if (next === undefined) {
+      this.#busy = false;
+      return;
+    }
+    this.#busyResolve = next.resolve;
+    this.#busyReject = next.reject;
+    this.#write(
+      next.parts.length === 1 ? next.parts[0] : next.parts.join(""),
+      next.chars,
+      next.parts.length,
+    );
   }
 }
 
@@ -246,5 +323,5 @@ function newBatch(): Batch {
       reject = rej;
     }),
   );
-  return { parts: [], chars: 0, writing: false, promise, resolve, reject };
+  return { parts: [], chars: 0, promise, resolve, reject };
 }

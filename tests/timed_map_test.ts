@@ -253,4 +253,25 @@ describe("TimedMap", () => {
       sentinel.stop();
     }
   });
+
+  it("with keep_alive false still expires entries, across emptying and refilling", async () => {
+    // within()'s own timer keeps the process alive meanwhile.
+    const map = new TimedMap<string, number>({
+      timeout: 40,
+      keep_alive: false,
+    });
+    const kept = recorder();
+    const late = recorder();
+    try {
+      map.set("a", 1, kept.cb);
+      assert.equal(map.extract("a"), 1); // empty again
+      map.set("b", 2, late.cb);
+      assert.equal(await within(late.first), "timed-out");
+      assert.equal(map.size, 0);
+      assert.deepEqual(kept.reasons, []);
+      assert.deepEqual(late.reasons, ["timed-out"]);
+    } finally {
+      map.stop();
+    }
+  });
 });

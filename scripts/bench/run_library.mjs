@@ -1,12 +1,19 @@
-// Runs the suite against one implementation and prints one JSON line.
-//   deno run -A scripts/bench/run_library.mjs source     (this project, Deno)
-//   node scripts/bench/run_library.mjs npm               (its npm build)
-//   node scripts/bench/run_library.mjs original          (sockhop@1.8.4)
+// Runs the suite, or the idle-connection memory measure, against one
+// implementation and prints one JSON line.
+//   deno run -A scripts/bench/run_library.mjs source [tcp|unix|idle]
+//   node scripts/bench/run_library.mjs npm [tcp|unix|idle]
+//   node scripts/bench/run_library.mjs original [tcp|unix|idle]
+// (source: this project in Deno; npm: its npm build; original: sockhop@1.8.4)
 import { createRequire } from "node:module";
+import process from "node:process";
+import { idleMemory } from "./idle.mjs";
 import { runSuite } from "./suite.mjs";
 
-const which = process.argv[2] ?? globalThis.Deno?.args?.[0];
+const args = globalThis.Deno?.args ?? process.argv.slice(2);
+const which = args[0];
+const mode = args[1] ?? "tcp";
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+const repeat = Number(process.env.BENCH_REPEAT ?? 5);
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 
 let lib;
@@ -21,7 +28,9 @@ if (which === "source") {
 } else {
   throw new Error(`unknown library "${which}"`);
 }
-const result = await runSuite(lib, { runs, scale });
+const result = mode === "idle"
+  ? await idleMemory(lib, Number(process.env.BENCH_IDLE ?? 1000))
+  : await runSuite(lib, { transport: mode, runs, repeat, scale });
 console.log(JSON.stringify(result));
 // The original's client keeps an interval timer alive; end explicitly.
 process.exit(0);

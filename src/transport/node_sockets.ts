@@ -142,12 +142,84 @@ function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
   };
 }
 
+/**
+ * Chunks pushed to `onChunk` straight from `data` events (see
+ * `Conn.receive`), with the same turn-taking as {@linkcode readChunks}; a
+ * TLS failure is passed to `onEnd`.
+ */
+function receiveChunks(
+  socket: net.Socket,
+  onChunk: (chunk: Uint8Array) => void,
+  onEnd: (error?: Error) => void,
+): { pause(): void; resume(): void } {
+  let done = false;
+  /** Paused by the consumer (its flow control). */
+  let held = false;
+  /** Paused to let the event loop turn (see SLICE_MS). */
+  let yielding = false;
+  /** When the current run of large chunks began; -1: none. */
+  let busySince = -1;
+  /** A TLS failure to end the stream with. */
+  let failure: Error | undefined;
+  const onError = (e: unknown) => {
+    if (failure === undefined && isTlsFailure(e)) failure = e;
+  };
+  const resume = () => {
+    if (!held && !yielding && !done) socket.resume();
+  };
+  const endYield = () => {
+    yielding = false;
+    resume();
+  };
+  const onData = (chunk: Uint8Array) => {
+    onChunk(chunk);
+    if (chunk.length < STREAMING_CHUNK) {
+      busySince = -1;
+      return;
+    }
+    const now = performance.now();
+    if (busySince < 0) busySince = now;
+    else if (now - busySince >= SLICE_MS && !yielding) {
+      busySince = -1;
+      yielding = true;
+      socket.pause();
+      setImmediate(endYield);
+    }
+  };
+  const finish = () => {
+    if (done) return;
+    done = true;
+    socket.off("data", onData);
+    socket.off("error", onError);
+    onEnd(failure);
+  };
+  socket.on("error", onError);
+  socket.on("data", onData);
+  socket.once("end", finish);
+  socket.once("close", finish);
+  if (socket.destroyed) finish();
+  return {
+    pause: () => {
+      held = true;
+      socket.pause();
+    },
+    resume: () => {
+      held = false;
+      resume();
+    },
+  };
+}
+
 /** When the current turn of awaited writes began (see `settle`). */
 let turnStart = 0;
-/** Whether a new turn is already scheduled. */
-let turnScheduled = false;
+/** Whether the turn ran over and its end is scheduled. */
+let overdue = false;
+/** Writes settled since the clock was last read. */
+let unchecked = 0;
 /** The longest a run of awaited writes may keep the event loop, in ms. */
 const MAX_TURN_MS = 20;
+/** The clock is read once per this many writes, not on every one. */
+const CHECK_EVERY = 32;
 
 /**
  * Resolves a write. Node calls a write back from `process.nextTick` when
@@ -157,18 +229,29 @@ const MAX_TURN_MS = 20;
  * check phase (about what a Deno write costs), where the next turn starts.
  */
 function settle(resolve: () => void): void {
-  if (performance.now() - turnStart < MAX_TURN_MS) {
-    resolve();
-    return;
-  }
-  if (!turnScheduled) {
-    turnScheduled = true;
+  if (!overdue) {
+    if (++unchecked < CHECK_EVERY) {
+      resolve();
+      return;
+    }
+    unchecked = 0;
+    if (performance.now() - turnStart < MAX_TURN_MS) {
+      resolve();
+      return;
+    }
+    overdue = true;
     setImmediate(() => {
-      turnScheduled = false;
+      overdue = false;
       turnStart = performance.now();
     });
   }
   setImmediate(resolve);
+}
+
+function closedError(): Error {
+  return Object.assign(new Error("This socket has been closed"), {
+    code: "ERR_STREAM_DESTROYED",
+  });
 }
 
 /** The certificate a TLS peer presented, or undefined if none. */
@@ -208,18 +291,22 @@ export function wrapSocket(
     remoteAddr: unix ?? tcpAddr(socket.remoteAddress, socket.remotePort),
     ...(peer ? { peerCertificate: peer } : {}),
     readable: readChunks(socket),
+    receive: (onChunk, onEnd) => receiveChunks(socket, onChunk, onEnd),
     write(bytes: Uint8Array): Promise<void> {
       return new Promise((resolve, reject) => {
         if (socket.destroyed || !socket.writable) {
-          reject(
-            Object.assign(new Error("This socket has been closed"), {
-              code: "ERR_STREAM_DESTROYED",
-            }),
-          );
+          reject(closedError());
           return;
         }
         socket.write(bytes, (err) => (err ? reject(err) : settle(resolve)));
       });
+    },
+    writeText(text: string, done: (err?: Error) => void): void {
+      if (socket.destroyed || !socket.writable) {
+        queueMicrotask(() => done(closedError()));
+        return;
+      }
+      socket.write(text, (err) => (err ? done(err) : settle(done)));
     },
     close(): void {
       socket.destroy();

@@ -156,8 +156,28 @@ export interface Conn {
    * certificate) is thrown, with Node's `code`.
    */
   readonly readable: AsyncIterable<Uint8Array>;
+  /**
+   * Optional, instead of `readable`: calls `onChunk` with each incoming
+   * chunk, in order (valid only during the call), and `onEnd` once when the
+   * stream is over, with the error `readable` would throw, if any. Call at
+   * most once, and never together with reading `readable`. A runtime whose sockets push data
+   * (Node's `data` events) saves a promise and a result object per chunk.
+   * Returns how to stop and restart the chunks (flow control).
+   */
+  receive?(
+    onChunk: (chunk: Uint8Array) => void,
+    onEnd: (error?: Error) => void,
+  ): { pause(): void; resume(): void };
   /** Writes every byte, resolving once the runtime has accepted them all. */
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: writes text as UTF-8 and calls `done` once, with the error if
+   * the write failed, once the runtime has accepted every byte. A runtime
+   * that encodes natively (Node's `socket.write(string)`) saves the encoding
+   * in JavaScript and a promise per write; without it, text is encoded and
+   * passed to `write`.
+   */
+  writeText?(text: string, done: (err?: Error) => void): void;
   /** Closes both directions now. Safe to call more than once. */
   close(): void;
 }
