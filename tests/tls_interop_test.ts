@@ -178,7 +178,11 @@ describe(`Mutual TLS between ${here} and ${there}`, () => {
       good = ourClient(port, true);
       await good.connect();
       const connect = await peer.event("connect", 15000);
-      assert.equal(connect.subject?.CN, "Sockhop Test Client");
+      // A failure shows every event of the peer: which connections its
+      // server saw and what TLS said of each.
+      const story = () => `peer events: ${JSON.stringify(peer.events)}`;
+      assert.equal(connect.subject?.CN, "Sockhop Test Client", story());
+      assert.equal(peer.count("connect"), 1, story());
       await good.send({ hello: "with a certificate" });
       const got = await peer.event("receive", 15000);
       assert.deepEqual(got.data, { hello: "with a certificate" });
