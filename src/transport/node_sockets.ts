@@ -69,74 +69,25 @@ const READ_HIGH_WATER = 1024 * 1024;
 function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-      let done = false;
-      /** Paused because more than READ_HIGH_WATER waits unread. */
-      let full = false;
-      /** Paused to let the event loop turn (see SLICE_MS). */
-      let yielding = false;
-      /** When the current run of large chunks began; -1: none. */
-      let busySince = -1;
-      /** A TLS failure to end the stream with. */
-      let failure: Error | undefined;
-      const onError = (e: unknown) => {
-        if (failure === undefined && isTlsFailure(e)) failure = e;
-      };
-      const resume = () => {
-        if (!full && !yielding && !done) socket.resume();
-      };
-      const endYield = () => {
-        yielding = false;
-        resume();
-      };
-      const onData = (chunk: Uint8Array) => {
-        queue.push(chunk);
-        // Node reads on from a socket with more waiting, up to 32 chunks,
-        // before it serves any other socket.
-        if (chunk.length < STREAMING_CHUNK) {
-          busySince = -1;
-          return;
-        }
-        const now = performance.now();
-        if (busySince < 0) busySince = now;
-        else if (now - busySince >= SLICE_MS && !yielding) {
-          busySince = -1;
-          yielding = true;
-          socket.pause();
-          setImmediate(endYield);
-        }
-      };
-      const onEnd = () => {
-        if (done) return;
-        done = true;
-        socket.off("data", onData);
-        socket.off("error", onError);
-        queue.end(failure);
-      };
       const queue: AsyncQueue<Uint8Array> = new AsyncQueue<Uint8Array>({
         size: (chunk) => chunk.length,
         highWater: READ_HIGH_WATER,
-        onHigh: () => {
-          full = true;
-          socket.pause();
-        },
-        onLow: () => {
-          full = false;
-          resume();
-        },
+        // Hooks run on pushes, which come only after `flow` is set.
+        onHigh: () => flow.pause(),
+        onLow: () => flow.resume(),
         // Leaving the loop early ends the connection, as leaving a Node
-        // stream's own iterator does.
+        // stream's own iterator does; it ends without a failure.
         onReturn: () => {
-          failure = undefined;
-          onEnd();
+          queue.end();
           queue.drain();
           socket.destroy();
         },
       });
-      socket.on("data", onData);
-      socket.on("error", onError); // always before "close"
-      socket.once("end", onEnd);
-      socket.once("close", onEnd);
-      if (socket.destroyed) onEnd();
+      const flow = receiveChunks(
+        socket,
+        (chunk) => queue.push(chunk),
+        (failure) => queue.end(failure),
+      );
       return queue[Symbol.asyncIterator]();
     },
   };
@@ -144,8 +95,9 @@ function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
 
 /**
  * Chunks pushed to `onChunk` straight from `data` events (see
- * `Conn.receive`), with the same turn-taking as {@linkcode readChunks}; a
- * TLS failure is passed to `onEnd`.
+ * `Conn.receive`, and under {@linkcode readChunks}), with turn-taking: a
+ * socket whose large chunks keep coming pauses for a turn of the event
+ * loop every SLICE_MS; a TLS failure is passed to `onEnd`.
  */
 function receiveChunks(
   socket: net.Socket,
