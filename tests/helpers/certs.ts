@@ -70,11 +70,9 @@ function serial(): string {
   return "0x" + bytes.toString("hex");
 }
 
-/** A self-signed CA certificate `<name>.pem` with its key `<name>.key`. */
-function makeCa(dir: string, name: string, cn: string): void {
-  openssl([
-    "req",
-    "-x509",
+/** openssl arguments for a new P-256 key, unencrypted, in `<name>.key`. */
+function newKey(name: string): string[] {
+  return [
     "-newkey",
     "ec",
     "-pkeyopt",
@@ -82,6 +80,15 @@ function makeCa(dir: string, name: string, cn: string): void {
     "-nodes",
     "-keyout",
     `${name}.key`,
+  ];
+}
+
+/** A self-signed CA certificate `<name>.pem` with its key `<name>.key`. */
+function makeCa(dir: string, name: string, cn: string): void {
+  openssl([
+    "req",
+    "-x509",
+    ...newKey(name),
     "-out",
     `${name}.pem`,
     "-days",
@@ -106,13 +113,7 @@ function makeLeaf(
   openssl([
     "req",
     "-new",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
+    ...newKey(name),
     "-out",
     `${name}.csr`,
     "-subj",
