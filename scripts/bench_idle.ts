@@ -105,7 +105,7 @@ for (const [label, cmd, args] of servers) {
   const server = new Child(cmd, [...args, String(count)]);
   const { port, rss: before, heap: heapBefore } = await server.next();
   const clients = new Child("node", [
-    "scripts/bench/idle_clients.mjs",
+    "tests/fixtures/idle_clients.mjs",
     String(port),
     String(count),
   ]);
