@@ -66,8 +66,9 @@ function toAddr(addr: Deno.Addr): Addr {
   if (addr.transport === "unix" || addr.transport === "unixpacket") {
     return { transport: "unix", path: addr.path };
   }
-  const net = addr as Deno.NetAddr;
-  return { transport: "tcp", hostname: net.hostname, port: net.port };
+  // Deno's own `{ transport: "tcp", hostname, port }` is an Addr already:
+  // shared rather than copied (two per connection).
+  return addr as Deno.NetAddr as Addr;
 }
 
 /**
