@@ -80,6 +80,18 @@ if (!Deno.args.includes("--no-build")) {
 }
 
 const servers: [string, string, string[]][] = [
+  ["floor: a bare Deno.listen server", deno, [
+    "run",
+    "-A",
+    "--v8-flags=--expose-gc",
+    "scripts/bench/idle_server.mjs",
+    "raw",
+  ]],
+  ["floor: a bare node:net server", "node", [
+    "--expose-gc",
+    "scripts/bench/idle_server.mjs",
+    "raw",
+  ]],
   ["this project in Deno", deno, [
     "run",
     "-A",
