@@ -122,6 +122,7 @@ export {
 } from "./src/write_queue.ts";
 export type {
   Addr,
+  ChunkSink,
   Conn,
   Listener,
   NetAddr,

@@ -80,6 +80,18 @@ if (!Deno.args.includes("--no-build")) {
 }
 
 const servers: [string, string, string[]][] = [
+  ["floor: a bare Deno.listen server", deno, [
+    "run",
+    "-A",
+    "--v8-flags=--expose-gc",
+    "scripts/bench/idle_server.mjs",
+    "raw",
+  ]],
+  ["floor: a bare node:net server", "node", [
+    "--expose-gc",
+    "scripts/bench/idle_server.mjs",
+    "raw",
+  ]],
   ["this project in Deno", deno, [
     "run",
     "-A",
@@ -105,7 +117,7 @@ for (const [label, cmd, args] of servers) {
   const server = new Child(cmd, [...args, String(count)]);
   const { port, rss: before, heap: heapBefore } = await server.next();
   const clients = new Child("node", [
-    "scripts/bench/idle_clients.mjs",
+    "tests/fixtures/idle_clients.mjs",
     String(port),
     String(count),
   ]);

@@ -91,6 +91,13 @@ const unrepresentable = (): Promise<never> =>
     new SockhopError("JSON cannot represent this value", "ERR_BAD_DATA"),
   );
 
+const identity = (bytes: Uint8Array): Uint8Array => bytes;
+
+/** A failure nobody awaits: surfaces as an unhandled rejection. */
+const rejectUnawaited = (thrown?: unknown): void => {
+  if (thrown !== undefined) void Promise.reject(thrown);
+};
+
 /** How many of the latest pings a channel remembers. */
 const PINGS_KEPT = 4;
 /**
@@ -108,25 +115,29 @@ export class Channel {
   readonly #opts: ChannelOptions;
   readonly #hooks: ChannelHooks;
   readonly #decoder: FrameDecoder;
-  readonly #writer: WriteQueue;
+  /** Made on the first write (see {@linkcode Channel.#writer}). */
+  #writes: WriteQueue | undefined;
   readonly #tx: string;
   readonly #userBytes: (bytes: Uint8Array) => Uint8Array;
-  readonly #callbacks: TimedMap<string, RemoteCallback>;
-  readonly #streams: TimedMap<string, SockhopResponseReadableStream>;
-  /** Reports a problem to the owner, counting it. */
-  readonly #report: (e: Error, fromPeer?: boolean) => void;
-  readonly #errors: Record<string, number> = {};
+  // Both maps, the error counts and the callbacks below are made when first
+  // needed: a server holds a channel per idle connection.
+  #callbackMap: TimedMap<string, RemoteCallback> | undefined;
+  #streamMap: TimedMap<string, SockhopResponseReadableStream> | undefined;
+  #errors: Record<string, number> | undefined;
+  #reporter: ((e: Error, fromPeer?: boolean) => void) | undefined;
   #bytesIn = 0;
   #framesIn = 0;
   #closed = false;
   #wakeOnClose: (() => void) | null = null;
   #done: Promise<void> | null = null;
+  /** Settles `start()` (or reports a throwing hook after `run()`). */
+  #stopped: ((thrown?: unknown) => void) | undefined;
   /** Pauses and resumes pushed reads (see `Conn.receive`). */
   #reading: { pause(): void; resume(): void } | undefined;
   /** One function for every stream this channel routes packets to. */
-  readonly #forgetStream = (stream: SockhopResponseReadableStream): void => {
-    this.#streams.extract(stream.uuid);
-  };
+  #streamForgetter:
+    | ((stream: SockhopResponseReadableStream) => void)
+    | undefined;
   /** The idle check (with `idle_timeout`): one per channel, re-armed lazily. */
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** When bytes last arrived (read only by the idle check). */
@@ -141,10 +152,6 @@ export class Channel {
     this.conn = conn;
     this.#opts = opts;
     this.#hooks = hooks;
-    this.#report = (e, fromPeer) => {
-      countError(this.#errors, e);
-      hooks.error(e, fromPeer);
-    };
     const [rx, tx] = terminatorPair(opts.terminator);
     this.#decoder = new FrameDecoder(rx, opts, (e) => {
       this.#report(e);
@@ -152,36 +159,67 @@ export class Channel {
       if (e.code === "ERR_MESSAGE_TOO_LARGE") this.close();
     });
     this.#tx = tx;
-    this.#userBytes = opts.user_bytes ?? ((bytes) => bytes);
+    this.#userBytes = opts.user_bytes ?? identity;
+  }
+
+  /** The write queue, made on the first write. */
+  get #writer(): WriteQueue {
+    if (this.#writes) return this.#writes;
     // A failed or stalled write closes the channel at once, so `closed`
     // (and a client's `connected`) turn false before the read loop
     // notices. A slow consumer is also worth an error event.
-    this.#writer = new WriteQueue(
-      conn,
-      opts.max_pending_bytes,
+    const writes = this.#writes = new WriteQueue(
+      this.conn,
+      this.#opts.max_pending_bytes,
       (e) => {
         if (e.code === "ERR_WRITE_TIMEOUT") this.#report(e);
         this.close();
       },
-      opts.write_timeout,
+      this.#opts.write_timeout,
     );
+    if (this.#closed) writes.fail(destroyed());
+    return writes;
+  }
+
+  /** Remote callbacks awaiting their answer, by id. */
+  get #callbacks(): TimedMap<string, RemoteCallback> {
+    return this.#callbackMap ??= this.#timedMap();
+  }
+
+  /** Response streams of requests still open, by request id. */
+  get #streams(): TimedMap<string, SockhopResponseReadableStream> {
+    return this.#streamMap ??= this.#timedMap();
+  }
+
+  #timedMap<V>(): TimedMap<string, V> {
     // The connection keeps the process alive while answers are awaited (and
     // both maps are stopped when it closes), so their timers need not.
-    const maps = { timeout: opts.response_timeout, keep_alive: false };
-    this.#callbacks = new TimedMap(maps);
-    this.#streams = new TimedMap(maps);
+    return new TimedMap({
+      timeout: this.#opts.response_timeout,
+      keep_alive: false,
+    });
+  }
+
+  /** Reports a problem to the owner, counting it. */
+  #report(e: Error, fromPeer?: boolean): void {
+    countError(this.#errors ??= {}, e);
+    this.#hooks.error(e, fromPeer);
+  }
+
+  #forgetStream(stream: SockhopResponseReadableStream): void {
+    this.#streamMap?.extract(stream.uuid);
   }
 
   /** This connection's counts so far (see {@linkcode SockhopStats}). */
   stats(): SockhopStats {
     return {
       messages_in: this.#framesIn,
-      messages_out: this.#writer.framesOut,
+      messages_out: this.#writes?.framesOut ?? 0,
       bytes_in: this.#bytesIn,
-      bytes_out: this.#writer.bytesOut,
+      bytes_out: this.#writes?.bytesOut ?? 0,
       errors: { ...this.#errors },
-      callbacks_pending: this.#callbacks.size,
-      requests_pending: this.#streams.size,
+      callbacks_pending: this.#callbackMap?.size ?? 0,
+      requests_pending: this.#streamMap?.size ?? 0,
     };
   }
 
@@ -193,13 +231,36 @@ export class Channel {
   /** Starts reading; resolves once the connection is gone. */
   start(): Promise<void> {
     if (this.#done) return this.#done;
+    this.#done = this.conn.receive
+      ? new Promise((resolve, reject) => {
+        this.#stopped = (e) => e === undefined ? resolve() : reject(e);
+        this.#begin();
+      })
+      : this.#begin()!;
+    return this.#done;
+  }
+
+  /**
+   * Starts reading, for an owner that need not know when it stops (saves a
+   * promise per connection); call this or `start()`, not both. An error
+   * hook that throws makes an unhandled rejection, as with `start()`.
+   */
+  run(): void {
+    if (this.#done || this.#stopped) return;
+    this.#stopped = rejectUnawaited;
+    const loop = this.#begin();
+    if (loop) this.#done = loop;
+  }
+
+  /** Arms the idle check and reads: pushed chunks, or the read loop. */
+  #begin(): Promise<void> | undefined {
     const idle = this.#opts.idle_timeout ?? 0;
     if (idle > 0 && !this.#closed) {
       this.#receivedAt = Date.now();
       this.#idleTimer = setTimeout(() => this.#idleCheck(), idle);
     }
-    this.#done = this.conn.receive ? this.#receive() : this.#readLoop();
-    return this.#done;
+    if (!this.conn.receive) return this.#readLoop();
+    this.#reading = this.conn.receive(this);
   }
 
   /**
@@ -227,7 +288,7 @@ export class Channel {
     this.#closed = true;
     this.#wakeOnClose?.();
     clearTimeout(this.#idleTimer);
-    this.#writer.fail(destroyed());
+    this.#writes?.fail(destroyed());
     this.conn.close();
   }
 
@@ -378,7 +439,9 @@ export class Channel {
     if (bad) throw bad;
     const req = SockhopRequest.from_data(o);
     const stream = SockhopResponseReadableStream.from_request(req);
-    stream._report_to(this.#report);
+    stream._report_to(
+      this.#reporter ??= (e, fromPeer) => this.#report(e, fromPeer),
+    );
     // Registered before sending: a fast answer must find its stream.
     this.#streams.set(req.uuid, stream, (reason) => {
       if (reason === "timed-out") {
@@ -402,10 +465,12 @@ export class Channel {
         if (this.#streams.extract(req.uuid)) stream.end(abortedError(signal));
       })
       : noop;
+    const forgetStream = this.#streamForgetter ??= (ended) =>
+      this.#forgetStream(ended);
     stream._when_ended(
-      forget === noop ? this.#forgetStream : (ended) => {
+      forget === noop ? forgetStream : (ended) => {
         forget();
-        this.#forgetStream(ended);
+        forgetStream(ended);
       },
     );
     // The answer may be read before the write resolves (Node's TLS does
@@ -487,22 +552,21 @@ export class Channel {
     return this.#writer.push(text);
   }
 
-  /** Reading when the connection pushes chunks (see `Conn.receive`). */
-  #receive(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#reading = this.conn.receive!(this.#onChunk, (error) => {
-        // As in #readLoop: an error hook that throws rejects `start()`.
-        try {
-          if (error) this.#hooks.error(error, true);
-        } catch (e) {
-          this.#shutdown();
-          reject(e);
-          return;
-        }
-        this.#shutdown();
-        resolve();
-      });
-    });
+  /**
+   * The pushed stream is over (see `Conn.receive`): this channel is the
+   * connection's sink.
+   * @param error what ended it, if it failed
+   */
+  end(error?: Error): void {
+    // As in #readLoop: an error hook that throws rejects `start()`.
+    let thrown: unknown;
+    try {
+      if (error) this.#hooks.error(error, true);
+    } catch (e) {
+      thrown = e ?? new Error(String(e));
+    }
+    this.#shutdown();
+    this.#stopped?.(thrown);
   }
 
   /** Decodes a chunk, counts it and dispatches its frames. */
@@ -518,7 +582,11 @@ export class Channel {
     }
   }
 
-  readonly #onChunk = (chunk: Uint8Array): void => {
+  /**
+   * One pushed chunk (see `Conn.receive`).
+   * @param chunk the bytes, valid only during the call
+   */
+  chunk(chunk: Uint8Array): void {
     if (this.#closed) return;
     if (this.#idleTimer !== undefined) this.#receivedAt = Date.now();
     try {
@@ -535,7 +603,7 @@ export class Channel {
       this.#hooks.error(e as Error);
       this.close();
     }
-  };
+  }
 
   /** Waits until reading may go on, or the channel is closed. */
   #resumed(pause: ReadPause): Promise<void> {
@@ -568,13 +636,13 @@ export class Channel {
     const wasClosed = this.#closed;
     this.#closed = true;
     if (!wasClosed) {
-      this.#writer.fail(destroyed());
+      this.#writes?.fail(destroyed());
       this.conn.close();
     }
     clearTimeout(this.#idleTimer);
     this.pings = [];
-    this.#callbacks.stop();
-    this.#streams.stop();
+    this.#callbackMap?.stop();
+    this.#streamMap?.stop();
     this.#hooks.closed();
   }
 
@@ -631,7 +699,7 @@ export class Channel {
       }
       case "response": {
         const data = msg.data as Record<string, unknown>;
-        const stream = this.#streams.get(data.uuid as string);
+        const stream = this.#streamMap?.get(data.uuid as string);
         if (!stream) return; // unknown or finished stream
         const pkt = SockhopResponsePacket.parse(data);
         pkt.data = revive(pkt.type, pkt.data, this.#userBytes);
@@ -640,7 +708,7 @@ export class Channel {
       }
       case "answer": {
         // Late or unknown answers (expired, or never asked) are ignored.
-        const cb = this.#callbacks.extract(msg.callback_id!);
+        const cb = this.#callbackMap?.extract(msg.callback_id!);
         cb?.(revive(msg.type, msg.data, this.#userBytes), { type: msg.type });
         return;
       }

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { Channel } from "./channel.ts";
+import { Channel, type ChannelHooks } from "./channel.ts";
 import {
   addressOf,
   destroyedRejection,
@@ -23,7 +23,11 @@ import {
 import { type MessagesOptions, messageStream } from "./messages.ts";
 import { ReadPause } from "./read_pause.ts";
 import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
-import type { SockhopResponseReadableStream } from "./response_stream.ts";
+import type {
+  SockhopRequest,
+  SockhopResponseReadableStream,
+  SockhopResponseWriteableStream,
+} from "./response_stream.ts";
 import {
   type SessionClass,
   type SessionHost,
@@ -42,6 +46,7 @@ import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
 import type {
   ChannelOptions,
   Payload,
+  ReceiveMeta,
   RemoteCallback,
   RequestOptions,
   SendOptions,
@@ -72,11 +77,89 @@ export interface SockhopServerOptions extends CommonOptions {
   max_connections?: number;
 }
 
-interface Client {
-  channel: Channel;
-  session: SockhopSession;
+/** What a server's connections need of it: one of these per server. */
+interface LinkHost {
+  readonly server: SockhopServer;
+  readonly readPause: ReadPause;
+  report(
+    e: Error,
+    sock?: Conn,
+    session?: SockhopSession,
+    fromPeer?: boolean,
+  ): void;
+  /** The connection's channel is gone (before any event about it). */
+  forget(link: Link): void;
+}
+
+/**
+ * One accepted connection: its channel's hooks, as methods rather than a
+ * set of closures (a server keeps one of these per idle connection).
+ */
+class Link implements ChannelHooks {
+  readonly conn: Conn;
+  readonly #host: LinkHost;
+  channel!: Channel;
+  session!: SockhopSession;
+  /** Whether the client was announced with `connect`. */
+  registered = false;
+  #isGone = false;
+  #gone: Promise<void> | undefined;
+  #markGone: (() => void) | undefined;
+
+  constructor(conn: Conn, host: LinkHost) {
+    this.conn = conn;
+    this.#host = host;
+  }
+
+  get readPause(): ReadPause {
+    return this.#host.readPause;
+  }
+
+  receive(
+    data: unknown,
+    type: string,
+    callback: ReceiveMeta["callback"] | undefined,
+  ): void {
+    // Built field by field, not spread from the channel's meta: a spread
+    // per message is a measurable cost in Node.
+    const meta: ServerReceiveMeta = callback === undefined
+      ? { type, socket: this.conn, session: this.session }
+      : { type, callback, socket: this.conn, session: this.session };
+    emitReceive(this.#host.server, data, meta);
+  }
+
+  request(req: SockhopRequest, res: SockhopResponseWriteableStream): void {
+    this.#host.server.emit("request", req, res, {
+      socket: this.conn,
+      session: this.session,
+    });
+  }
+
+  error(e: Error, fromPeer?: boolean): void {
+    this.#host.report(e, this.conn, this.session, fromPeer);
+  }
+
+  closed(): void {
+    this.#host.forget(this);
+    if (!this.registered) return this.#setGone(); // never connected: no events
+    const { conn, session } = this;
+    const report = (e: Error) => this.#host.report(e, conn, session);
+    // end() may be a plain JavaScript override: not async, or throwing.
+    Promise.resolve().then(() => session.end()).catch(report).then(() => {
+      this.#host.server.emit("disconnect", conn, session);
+    }).catch(report).finally(() => this.#setGone());
+  }
+
   /** Settles once `disconnect` has been emitted for this client. */
-  gone: Promise<void>;
+  gone(): Promise<void> {
+    if (this.#isGone) return Promise.resolve();
+    return this.#gone ??= new Promise((r) => (this.#markGone = r));
+  }
+
+  #setGone(): void {
+    this.#isGone = true;
+    this.#markGone?.();
+  }
 }
 
 /**
@@ -149,13 +232,25 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   readonly #handshakeTimeout: number | undefined;
   readonly #sessionType: SessionClass;
   readonly #maxConnections: number;
-  readonly #clients = new Map<Conn, Client>();
+  readonly #clients = new Map<Conn, Link>();
   #sockets: Conn[] = [];
   #sessions: SockhopSession[] = [];
   #listener: Listener | null = null;
   #acceptLoop: Promise<void> | null = null;
   readonly #pinger = new PingTimer();
   readonly #readPause = new ReadPause();
+  /** What each connection's {@linkcode Link} calls back into. */
+  readonly #linkHost: LinkHost = {
+    server: this,
+    readPause: this.#readPause,
+    report: (e, sock, session, fromPeer) =>
+      this.#report(e, sock, session, fromPeer),
+    forget: (link) => {
+      this.#live.delete(link.channel);
+      addStats(this.#past, link.channel.stats());
+      if (link.registered) this.#unregister(link.conn);
+    },
+  };
   /** Ends the message iterations in progress (on `close()`). */
   readonly #messageEnds = new Set<() => void>();
   /**
@@ -332,7 +427,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
       return Promise.resolve();
     }
     client.channel.close();
-    return client.gone;
+    return client.gone();
   }
 
   /**
@@ -501,38 +596,8 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     }
     // The channel exists (writable, not yet read) while the session starts,
     // so that start() can send and request, as it could in the original.
-    let session!: SockhopSession;
-    let registered = false;
-    let markGone!: () => void;
-    const gone = new Promise<void>((r) => (markGone = r));
-    const channel: Channel = new Channel(conn, this.#opts, {
-      receive: (data, type, callback) => {
-        // Built field by field, not spread from the channel's meta: a spread
-        // per message is a measurable cost in Node.
-        const meta: ServerReceiveMeta = callback === undefined
-          ? { type, socket: conn, session }
-          : { type, callback, socket: conn, session };
-        emitReceive(this, data, meta);
-      },
-      request: (req, res) =>
-        this.emit("request", req, res, { socket: conn, session }),
-      error: (e, fromPeer) => this.#report(e, conn, session, fromPeer),
-      readPause: this.#readPause,
-      closed: () => {
-        this.#live.delete(channel);
-        addStats(this.#past, channel.stats());
-        if (!registered) return markGone(); // never connected: no events
-        this.#unregister(conn);
-        // end() may be a plain JavaScript override: not async, or throwing.
-        Promise.resolve().then(() => session.end()).catch((e) =>
-          this.#report(e, conn, session)
-        ).then(
-          () => {
-            this.emit("disconnect", conn, session);
-          },
-        ).catch((e) => this.#report(e, conn, session)).finally(markGone);
-      },
-    });
+    const link = new Link(conn, this.#linkHost);
+    const channel = link.channel = new Channel(conn, this.#opts, link);
     this.#accepted++;
     this.#live.add(channel);
     this.#channels.set(conn, channel);
@@ -540,10 +605,10 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     const drop = () => {
       this.#starting.delete(conn);
       channel.close();
-      channel.start(); // reads nothing; ends what start() left open
+      channel.run(); // reads nothing; ends what run() left open
     };
     try {
-      session = await this.#sessionType._from_socket(conn, this);
+      link.session = await this.#sessionType._from_socket(conn, this);
     } catch (e) {
       drop();
       this.#report(e as Error, conn);
@@ -556,14 +621,14 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
       return;
     }
     this.#starting.delete(conn);
-    registered = true;
-    this.#clients.set(conn, { channel, session, gone });
+    link.registered = true;
+    this.#clients.set(conn, link);
     this.#sockets.push(conn);
-    this.#sessions.push(session);
+    this.#sessions.push(link.session);
     try {
-      this.emit("connect", conn, session);
+      this.emit("connect", conn, link.session);
     } finally {
-      channel.start();
+      channel.run();
     }
   }
 

@@ -14,6 +14,7 @@ import { SockhopError } from "../errors.ts";
 import { noop } from "../util.ts";
 import type {
   Addr,
+  ChunkSink,
   Conn,
   ConnectOptions,
   Listener,
@@ -83,83 +84,115 @@ function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
           socket.destroy();
         },
       });
-      const flow = receiveChunks(
-        socket,
-        (chunk) => queue.push(chunk),
-        (failure) => queue.end(failure),
-      );
+      const flow = new ChunkPump(socket, {
+        chunk: (chunk) => queue.push(chunk),
+        end: (failure) => queue.end(failure),
+      });
       return queue[Symbol.asyncIterator]();
     },
   };
 }
 
+/** Where a socket's listeners below find the pump that owns it. */
+const PUMP = Symbol("sockhop.pump");
+type Pumped = net.Socket & { [PUMP]?: ChunkPump };
+
+// One function of each kind for every socket (the emitter calls them with
+// the socket as `this`), instead of a set of closures per connection.
+function pumpData(this: Pumped, chunk: Uint8Array): void {
+  this[PUMP]?.data(chunk);
+}
+function pumpError(this: Pumped, e: unknown): void {
+  this[PUMP]?.error(e);
+}
+function pumpFinish(this: Pumped): void {
+  this[PUMP]?.finish();
+}
+function pumpEndYield(pump: ChunkPump): void {
+  pump.endYield();
+}
+
 /**
- * Chunks pushed to `onChunk` straight from `data` events (see
+ * Chunks pushed to a sink straight from `data` events (see
  * `Conn.receive`, and under {@linkcode readChunks}), with turn-taking: a
  * socket whose large chunks keep coming pauses for a turn of the event
- * loop every SLICE_MS; a TLS failure is passed to `onEnd`.
+ * loop every SLICE_MS; a TLS failure is passed to `sink.end`.
  */
-function receiveChunks(
-  socket: net.Socket,
-  onChunk: (chunk: Uint8Array) => void,
-  onEnd: (error?: Error) => void,
-): { pause(): void; resume(): void } {
-  let done = false;
+class ChunkPump {
+  readonly #socket: Pumped;
+  readonly #sink: ChunkSink;
+  #done = false;
   /** Paused by the consumer (its flow control). */
-  let held = false;
+  #held = false;
   /** Paused to let the event loop turn (see SLICE_MS). */
-  let yielding = false;
+  #yielding = false;
   /** When the current run of large chunks began; -1: none. */
-  let busySince = -1;
+  #busySince = -1;
   /** A TLS failure to end the stream with. */
-  let failure: Error | undefined;
-  const onError = (e: unknown) => {
-    if (failure === undefined && isTlsFailure(e)) failure = e;
-  };
-  const resume = () => {
-    if (!held && !yielding && !done) socket.resume();
-  };
-  const endYield = () => {
-    yielding = false;
-    resume();
-  };
-  const onData = (chunk: Uint8Array) => {
-    onChunk(chunk);
+  #failure: Error | undefined;
+
+  constructor(socket: net.Socket, sink: ChunkSink) {
+    this.#socket = socket;
+    this.#sink = sink;
+    this.#socket[PUMP] = this;
+    socket.on("error", pumpError);
+    socket.on("data", pumpData);
+    socket.on("end", pumpFinish);
+    socket.on("close", pumpFinish);
+    if (socket.destroyed) this.finish();
+  }
+
+  data(chunk: Uint8Array): void {
+    this.#sink.chunk(chunk);
     if (chunk.length < STREAMING_CHUNK) {
-      busySince = -1;
+      this.#busySince = -1;
       return;
     }
     const now = performance.now();
-    if (busySince < 0) busySince = now;
-    else if (now - busySince >= SLICE_MS && !yielding) {
-      busySince = -1;
-      yielding = true;
-      socket.pause();
-      setImmediate(endYield);
+    if (this.#busySince < 0) this.#busySince = now;
+    else if (now - this.#busySince >= SLICE_MS && !this.#yielding) {
+      this.#busySince = -1;
+      this.#yielding = true;
+      this.#socket.pause();
+      setImmediate(pumpEndYield, this);
     }
-  };
-  const finish = () => {
-    if (done) return;
-    done = true;
-    socket.off("data", onData);
-    socket.off("error", onError);
-    onEnd(failure);
-  };
-  socket.on("error", onError);
-  socket.on("data", onData);
-  socket.once("end", finish);
-  socket.once("close", finish);
-  if (socket.destroyed) finish();
-  return {
-    pause: () => {
-      held = true;
-      socket.pause();
-    },
-    resume: () => {
-      held = false;
-      resume();
-    },
-  };
+  }
+
+  error(e: unknown): void {
+    if (this.#failure === undefined && isTlsFailure(e)) this.#failure = e;
+  }
+
+  finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    const socket = this.#socket;
+    socket.off("data", pumpData);
+    socket.off("error", pumpError);
+    socket.off("end", pumpFinish);
+    socket.off("close", pumpFinish);
+    this.#sink.end(this.#failure);
+  }
+
+  endYield(): void {
+    this.#yielding = false;
+    this.#flow();
+  }
+
+  #flow(): void {
+    if (!this.#held && !this.#yielding && !this.#done) this.#socket.resume();
+  }
+
+  /** Stops the chunks (the consumer's flow control). */
+  pause(): void {
+    this.#held = true;
+    this.#socket.pause();
+  }
+
+  /** Restarts them. */
+  resume(): void {
+    this.#held = false;
+    this.#flow();
+  }
 }
 
 /** When the current turn of awaited writes began (see `settle`). */
@@ -221,6 +254,61 @@ function peerCertificateOf(socket: tls.TLSSocket): PeerCertificate | undefined {
 }
 
 /**
+ * A connected socket as a {@linkcode NodeConn}. Methods live on the
+ * prototype, not in closures: a server holds one of these per idle
+ * connection. Addresses are read at once, while the socket still has them.
+ */
+class SocketConn implements NodeConn {
+  readonly socket: net.Socket;
+  readonly localAddr: Addr;
+  readonly remoteAddr: Addr;
+  readonly peerCertificate?: PeerCertificate;
+  #readable: AsyncIterable<Uint8Array> | undefined;
+
+  constructor(socket: net.Socket, unixPath?: string, peer?: PeerCertificate) {
+    this.socket = socket;
+    const unix: Addr | undefined = unixPath === undefined
+      ? undefined
+      : { transport: "unix", path: unixPath };
+    this.localAddr = unix ?? tcpAddr(socket.localAddress, socket.localPort);
+    this.remoteAddr = unix ?? tcpAddr(socket.remoteAddress, socket.remotePort);
+    if (peer) this.peerCertificate = peer;
+  }
+
+  get readable(): AsyncIterable<Uint8Array> {
+    return this.#readable ??= readChunks(this.socket);
+  }
+
+  receive(sink: ChunkSink): { pause(): void; resume(): void } {
+    return new ChunkPump(this.socket, sink);
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    const socket = this.socket;
+    return new Promise((resolve, reject) => {
+      if (socket.destroyed || !socket.writable) {
+        reject(closedError());
+        return;
+      }
+      socket.write(bytes, (err) => (err ? reject(err) : settle(resolve)));
+    });
+  }
+
+  writeText(text: string, done: (err?: Error) => void): void {
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable) {
+      queueMicrotask(() => done(closedError()));
+      return;
+    }
+    socket.write(text, (err) => (err ? done(err) : settle(done)));
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/**
  * Wraps a connected socket.
  * @param socket a `net.Socket`, or a `tls.TLSSocket` past its handshake
  * @param unixPath the socket path, for Unix sockets
@@ -234,36 +322,7 @@ export function wrapSocket(
   // An error must never go unhandled; readers learn of it by the stream ending.
   socket.on("error", noop);
   socket.setNoDelay(true);
-  const unix: Addr | undefined = unixPath === undefined
-    ? undefined
-    : { transport: "unix", path: unixPath };
-  return {
-    socket,
-    localAddr: unix ?? tcpAddr(socket.localAddress, socket.localPort),
-    remoteAddr: unix ?? tcpAddr(socket.remoteAddress, socket.remotePort),
-    ...(peer ? { peerCertificate: peer } : {}),
-    readable: readChunks(socket),
-    receive: (onChunk, onEnd) => receiveChunks(socket, onChunk, onEnd),
-    write(bytes: Uint8Array): Promise<void> {
-      return new Promise((resolve, reject) => {
-        if (socket.destroyed || !socket.writable) {
-          reject(closedError());
-          return;
-        }
-        socket.write(bytes, (err) => (err ? reject(err) : settle(resolve)));
-      });
-    },
-    writeText(text: string, done: (err?: Error) => void): void {
-      if (socket.destroyed || !socket.writable) {
-        queueMicrotask(() => done(closedError()));
-        return;
-      }
-      socket.write(text, (err) => (err ? done(err) : settle(done)));
-    },
-    close(): void {
-      socket.destroy();
-    },
-  };
+  return new SocketConn(socket, unixPath, peer);
 }
 
 /**

@@ -132,6 +132,14 @@ export interface PeerCertificate {
   serialNumber: string;
 }
 
+/** Where {@linkcode Conn.receive} pushes a connection's bytes. */
+export interface ChunkSink {
+  /** One incoming chunk, valid only during the call. */
+  chunk(chunk: Uint8Array): void;
+  /** The stream is over; `error` is a TLS failure, if that ended it. */
+  end(error?: Error): void;
+}
+
 /**
  * One open byte stream. Sockhop hands these to users as the "socket" in
  * server events; treat them as opaque handles plus the addresses below.
@@ -157,17 +165,15 @@ export interface Conn {
    */
   readonly readable: AsyncIterable<Uint8Array>;
   /**
-   * Optional, instead of `readable`: calls `onChunk` with each incoming
-   * chunk, in order (valid only during the call), and `onEnd` once when the
-   * stream is over, with the error `readable` would throw, if any. Call at
-   * most once, and never together with reading `readable`. A runtime whose sockets push data
-   * (Node's `data` events) saves a promise and a result object per chunk.
-   * Returns how to stop and restart the chunks (flow control).
+   * Optional, instead of `readable`: calls `sink.chunk` with each incoming
+   * chunk, in order (valid only during the call), and `sink.end` once when
+   * the stream is over, with the error `readable` would throw, if any. Call
+   * at most once, and never together with reading `readable`. A runtime
+   * whose sockets push data (Node's `data` events) saves a promise and a
+   * result object per chunk. Returns how to stop and restart the chunks
+   * (flow control).
    */
-  receive?(
-    onChunk: (chunk: Uint8Array) => void,
-    onEnd: (error?: Error) => void,
-  ): { pause(): void; resume(): void };
+  receive?(sink: ChunkSink): { pause(): void; resume(): void };
   /** Writes every byte, resolving once the runtime has accepted them all. */
   write(bytes: Uint8Array): Promise<void>;
   /**
