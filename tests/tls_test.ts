@@ -567,6 +567,27 @@ describe("TLS between two peers of this project", () => {
       }
     });
 
+    it("speaks TLS 1.2 by default, TLS 1.3 when maxVersion says so", async () => {
+      const protocols: (string | null)[] = [];
+      for (const maxVersion of [undefined, "TLSv1.3"]) {
+        const server = mtlsServer(maxVersion ? { maxVersion } : {});
+        await server.listen();
+        const client = withCert(server.port, certs.clientCert, certs.clientKey);
+        try {
+          const connected = once<[Conn, SockhopSession]>(server, "connect");
+          await client.connect();
+          const [sock] = await connected;
+          const tls = (sock as Conn & { socket?: { getProtocol(): string } })
+            .socket;
+          protocols.push(tls?.getProtocol() ?? null);
+        } finally {
+          await client.disconnect();
+          await server.close();
+        }
+      }
+      assert.deepEqual(protocols, ["TLSv1.2", "TLSv1.3"]);
+    });
+
     it("refuses a client without a certificate, and both sides say so", async () => {
       const server = mtlsServer();
       await server.listen();
