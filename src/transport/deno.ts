@@ -310,6 +310,9 @@ const SERVER_TLS_KEYS = new Set([
   "ca",
   "requestCert",
   "rejectUnauthorized",
+  // Deno's node:tls serves these (a requestCert server defaults to TLS 1.2).
+  "minVersion",
+  "maxVersion",
 ]);
 
 /** Refuses an option this transport cannot honour, by name. */

@@ -14,6 +14,9 @@ const ERROR_CODES: [new (...args: never[]) => Error, string][] = [
   [Deno.errors.AddrInUse, "EADDRINUSE"],
   [Deno.errors.PermissionDenied, "EACCES"],
   [Deno.errors.TimedOut, "ETIMEDOUT"],
+  // A TLS server closing mid-handshake (refusing a client certificate).
+  [Deno.errors.UnexpectedEof, "ECONNRESET"],
+  [Deno.errors.BrokenPipe, "EPIPE"],
 ];
 
 /**

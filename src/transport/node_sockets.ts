@@ -394,6 +394,22 @@ function handshakeError(
 }
 
 /**
+ * TLS 1.2 for a server that refuses client certificates, unless
+ * `maxVersion` says otherwise. Node's TLS server (and Deno's `node:tls`)
+ * judges a client certificate after OpenSSL's handshake and refuses an
+ * untrusted one by closing, with no alert. In TLS 1.3 the client's
+ * handshake is over by then, so it sees only an ordinary close; in TLS 1.2
+ * the server's last flight waits for the verdict, so the client's
+ * handshake fails and `connect()` rejects.
+ */
+function refusalsInHandshake(
+  t: Record<string, unknown>,
+): { maxVersion?: string } {
+  const refuses = t.requestCert === true && t.rejectUnauthorized !== false;
+  return refuses && t.maxVersion === undefined ? { maxVersion: "TLSv1.2" } : {};
+}
+
+/**
  * Listens on TCP or a Unix socket path, with TLS when `options.tls` is set
  * (every `tls.createServer` option passes through). A TLS connection is
  * handed out once its handshake succeeds; one that fails or stalls for
@@ -428,6 +444,7 @@ export function listen(options: ListenOptions): Promise<Listener> {
       (t.handshakeTimeout as number | undefined) ?? DEFAULT_HANDSHAKE_TIMEOUT;
     const secure = tls.createServer({
       ...t,
+      ...refusalsInHandshake(t),
       handshakeTimeout: timeout,
     } as tls.TlsOptions);
     /** Where each client came from, for error messages after it left. */

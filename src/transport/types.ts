@@ -33,8 +33,8 @@ export type Addr = NetAddr | UnixAddr;
  *
  * - Node: every `tls.connect` / `tls.createServer` option is passed through
  *   unchanged.
- * - Deno: a server takes `key`, `cert`, `ca`, `requestCert` and
- *   `rejectUnauthorized`; a client takes `cert`, `key`, `ca`, `servername`
+ * - Deno: a server takes `key`, `cert`, `ca`, `requestCert`,
+ *   `rejectUnauthorized`, `minVersion` and `maxVersion`; a client takes `cert`, `key`, `ca`, `servername`
  *   and `rejectUnauthorized`. Any other option is refused.
  *
  * In both, TLS works over TCP and over Unix socket paths, a server asks
