@@ -12,6 +12,7 @@ import {
   waitFor,
   within,
   withPair,
+  withUnconnectedPair,
 } from "./helpers/util.ts";
 
 /** A signal that counts its abort listeners, to see nothing is left. */
@@ -131,11 +132,8 @@ describe("AbortSignal", () => {
       assert.deepEqual(reasons, []);
     }));
 
-  it("aborting connect() rejects it; the late socket is closed; connecting again works", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const client = new SockhopClient({ port: server.port });
-    try {
+  it("aborting connect() rejects it; the late socket is closed; connecting again works", () =>
+    withUnconnectedPair(async ({ server, client }) => {
       const { controller, live } = countedSignal();
       const attempt = client.connect({ signal: controller.signal });
       controller.abort("no longer needed");
@@ -145,11 +143,7 @@ describe("AbortSignal", () => {
       await waitFor(() => server.sockets.length === 0);
       await client.connect(); // no ERR_MULTICONNECT from the dropped one
       assert.equal(client.connected, true);
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
-  });
+    }));
 
   it("aborting start() stops retrying: it rejects and no attempt follows", async () => {
     const port = await freePort();
@@ -177,11 +171,8 @@ describe("AbortSignal", () => {
     }
   });
 
-  it("a signal aborted after start() resolved changes nothing", async () => {
-    const server = new SockhopServer({ port: 0 });
-    await server.listen();
-    const client = new SockhopClient({ port: server.port });
-    try {
+  it("a signal aborted after start() resolved changes nothing", () =>
+    withUnconnectedPair(async ({ server, client }) => {
       const { controller, live } = countedSignal();
       const joined = once(server, "connect");
       await within(client.start({ signal: controller.signal }));
@@ -194,9 +185,5 @@ describe("AbortSignal", () => {
         client.send("x", () => {}, { signal: controller.signal }),
         isCode("ERR_ABORTED"),
       );
-    } finally {
-      await client.disconnect();
-      await server.close();
-    }
-  });
+    }));
 });

@@ -5,7 +5,6 @@
 // the process lives on and serves the next client.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type net from "node:net";
 import {
   SockhopClient,
   SockhopError,
@@ -13,7 +12,6 @@ import {
   SockhopSession,
   TypedEmitter,
 } from "../mod.ts";
-import { execFile } from "node:child_process";
 import { join } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
@@ -28,6 +26,7 @@ import {
 } from "./helpers/util.ts";
 import { closed, rawConnect } from "./helpers/raw.ts";
 import { watchCrashes } from "./helpers/crashes.ts";
+import { type CommandResult, runCommand } from "./helpers/run_command.ts";
 
 const MiB = 1024 * 1024;
 
@@ -36,9 +35,7 @@ const MiB = 1024 * 1024;
  * sources, Node on the npm build) with SockhopServer, SockhopClient,
  * SockhopError and process in scope.
  */
-function runChild(
-  body: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runChild(body: string): Promise<CommandResult> {
   const lib = isDeno
     ? join(repoRoot(), "mod.ts")
     : join(repoRoot(), "npm", "esm", "mod.js");
@@ -50,19 +47,7 @@ ${body}`;
   const [command, args] = isDeno
     ? [denoCommand(), ["eval", "--quiet", code]]
     : [process.execPath, ["--input-type=module", "-e", code]];
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: repoRoot(), timeout: 30_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (typeof error.code === "number" ? error.code : 1) : 0,
-          stdout,
-          stderr,
-        }),
-    );
-  });
+  return runCommand(command, args, { cwd: repoRoot(), timeout: 30_000 });
 }
 
 class Chat {
@@ -72,6 +57,34 @@ class Chat {
 /** Lets queued rejections and their reports run (a few macrotasks). */
 async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) await sleep(0);
+}
+
+/**
+ * Runs `fn` with crashes watched and asserts, once late rejections have
+ * been reported, that none escaped; the watch stops whatever happens.
+ */
+async function withoutCrashes(fn: () => Promise<void>): Promise<void> {
+  const crashes = watchCrashes();
+  try {
+    await fn();
+    await settle();
+    assert.deepEqual(crashes.escaped, []);
+  } finally {
+    crashes.stop();
+  }
+}
+
+/** Starts `server`, runs `fn` {@linkcode withoutCrashes}, closes `server`. */
+async function servesWithoutCrashes(
+  server: SockhopServer,
+  fn: () => Promise<void>,
+): Promise<void> {
+  await server.listen();
+  try {
+    await withoutCrashes(fn);
+  } finally {
+    await server.close();
+  }
 }
 
 /**
@@ -113,7 +126,6 @@ function backlog(server: SockhopServer, sock: unknown, n: number) {
 
 describe("handlers of the README and doc comments, with no error listener", () => {
   it("README's streamed-request handler: a client asks for 100,000 parts and leaves after 50 ms", async () => {
-    const crashes = watchCrashes();
     const server = new SockhopServer({ port: 0 });
     // README, "Streamed requests":
     server.on("request", async (req, res, { session }) => {
@@ -122,8 +134,7 @@ describe("handlers of the README and doc comments, with no error listener", () =
       for (let i = 1; i <= count; i++) await res.write({ part: i });
       await res.send("done"); // the last packet
     });
-    await server.listen();
-    try {
+    await servesWithoutCrashes(server, async () => {
       const greedy = new SockhopClient({ port: server.port });
       await greedy.connect();
       let parts = 0;
@@ -147,19 +158,12 @@ describe("handlers of the README and doc comments, with no error listener", () =
         "done",
       ]);
       await next.disconnect();
-      await settle();
-      assert.deepEqual(crashes.escaped, []);
-    } finally {
-      crashes.stop();
-      await server.close();
-    }
+    });
   });
 
   it("SockhopServer's chat example: a client resets while broadcasts to it are queued", async () => {
-    const crashes = watchCrashes();
     const server = chatServer();
-    await server.listen();
-    try {
+    await servesWithoutCrashes(server, async () => {
       const talker = new SockhopClient({ port: server.port });
       await talker.connect();
       await waitFor(() => server.sockets.length === 1, 5000, "the talker");
@@ -186,57 +190,46 @@ describe("handlers of the README and doc comments, with no error listener", () =
       await settle();
 
       await chatsAndHears(server, "anyone there?");
-      await settle();
-      assert.deepEqual(crashes.escaped, []);
-    } finally {
-      crashes.stop();
-      await server.close();
-    }
+    });
   });
 
   it("SockhopServer's chat example: one client stops reading (ERR_SEND_QUEUE_FULL)", async () => {
-    const crashes = watchCrashes();
     const server = chatServer({ max_pending_bytes: MiB });
-    await server.listen();
-    let stalled: net.Socket | undefined;
-    try {
-      stalled = await rawConnect(server.port);
+    await servesWithoutCrashes(server, async () => {
+      const stalled = await rawConnect(server.port);
       stalled.pause();
-      await waitFor(() => server.sockets.length === 1, 5000, "the client");
-      const victim = server.sockets[0];
-      // Fill its queue until sends to it are refused.
-      let full: unknown;
-      for (let i = 0; i < 200 && full === undefined; i++) {
-        const [outcome] = await Promise.race([
-          backlog(server, victim, 1),
-          sleep(5).then(() => [{ status: "fulfilled" }] as const),
-        ]);
-        if (outcome.status === "rejected") full = outcome.reason;
-      }
-      assert.ok(full instanceof SockhopError, String(full));
-      assert.equal(full.code, "ERR_SEND_QUEUE_FULL");
+      try {
+        await waitFor(() => server.sockets.length === 1, 5000, "the client");
+        const victim = server.sockets[0];
+        // Fill its queue until sends to it are refused.
+        let full: unknown;
+        for (let i = 0; i < 200 && full === undefined; i++) {
+          const [outcome] = await Promise.race([
+            backlog(server, victim, 1),
+            sleep(5).then(() => [{ status: "fulfilled" }] as const),
+          ]);
+          if (outcome.status === "rejected") full = outcome.reason;
+        }
+        assert.ok(full instanceof SockhopError, String(full));
+        assert.equal(full.code, "ERR_SEND_QUEUE_FULL");
 
-      // Every broadcast now fails for the stalled client.
-      for (let i = 0; i < 3; i++) {
-        await chatsAndHears(server, `chat ${i}`);
+        // Every broadcast now fails for the stalled client.
+        for (let i = 0; i < 3; i++) {
+          await chatsAndHears(server, `chat ${i}`);
+        }
+        await settle();
+        assert.equal(server.sockets.length, 1); // still connected, still stalled
+      } finally {
+        stalled.destroy();
       }
-      await settle();
-      assert.deepEqual(crashes.escaped, []);
-      assert.equal(server.sockets.length, 1); // still connected, still stalled
-    } finally {
-      crashes.stop();
-      stalled?.destroy();
-      await server.close();
-    }
+    });
   });
 
   it("README's echo handler returns the callback's promise: the asker resets before the answer is written", async () => {
-    const crashes = watchCrashes();
     const server = new SockhopServer({ port: 0 });
     // README, "Unix domain sockets":
     server.on("receive", (data, meta) => meta.callback?.(`echo: ${data}`));
-    await server.listen();
-    try {
+    await servesWithoutCrashes(server, async () => {
       const asker = await rawConnect(server.port);
       asker.pause();
       await waitFor(() => server.sockets.length === 1, 5000, "the asker");
@@ -255,21 +248,15 @@ describe("handlers of the README and doc comments, with no error listener", () =
       const answer = await new Promise((r) => next.send("ping", r));
       assert.equal(answer, "echo: ping");
       await next.disconnect();
-      await settle();
-      assert.deepEqual(crashes.escaped, []);
-    } finally {
-      crashes.stop();
-      await server.close();
-    }
+    });
   });
 
   it("the doc comments' sync handlers that return values (score++, console.log) are unaffected", async () => {
-    const crashes = watchCrashes();
     class Player extends SockhopSession {
       score = 0;
     }
-    try {
-      await withPair({ session_type: Player }, async ({ server, client }) => {
+    await withoutCrashes(() =>
+      withPair({ session_type: Player }, async ({ server, client }) => {
         // SockhopSession's doc example:
         server.on(
           "receive",
@@ -283,12 +270,8 @@ describe("handlers of the README and doc comments, with no error listener", () =
         await client.send("point");
         await got;
         assert.equal((server.sessions[0] as Player).score, 1);
-        await settle();
-        assert.deepEqual(crashes.escaped, []);
-      });
-    } finally {
-      crashes.stop();
-    }
+      })
+    );
   });
 });
 

@@ -7,7 +7,6 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import {
   DEFAULT_MAX_PENDING_BYTES,
   SockhopClient,
@@ -20,7 +19,7 @@ import { Channel } from "../src/channel.ts";
 import { channelOptions } from "../src/options.ts";
 import { collect, isCode, once, waitFor } from "./helpers/util.ts";
 import { watchCrashes } from "./helpers/crashes.ts";
-import { rawConnect } from "./helpers/raw.ts";
+import { rawConnect, RawServer } from "./helpers/raw.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -265,15 +264,11 @@ describe("a peer that stops reading", () => {
   });
 
   it("makes client sends fail with ERR_SEND_QUEUE_FULL when the server stops reading", async () => {
-    const stalled: net.Socket[] = [];
-    const raw = net.createServer((s) => {
-      s.pause();
-      s.on("error", () => {});
-      stalled.push(s);
+    const raw = await new RawServer({ reading: false }).listen();
+    const client = new SockhopClient({
+      port: raw.port,
+      max_pending_bytes: 512 * KiB,
     });
-    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
-    const port = (raw.address() as net.AddressInfo).port;
-    const client = new SockhopClient({ port, max_pending_bytes: 512 * KiB });
     try {
       await client.connect();
       const { first } = await fillUntilFull(
@@ -284,8 +279,7 @@ describe("a peer that stops reading", () => {
       assert.equal(client.connected, true, "a full queue is not a drop");
     } finally {
       await client.disconnect();
-      for (const s of stalled) s.destroy();
-      await new Promise((r) => raw.close(r));
+      await raw.close();
     }
   });
 });

@@ -309,16 +309,17 @@ describe("sockhop command-line tool over TLS", () => {
   });
   after(() => certs.cleanup());
 
+  /** The listener's certificate and key. */
+  const certFlags = () => [
+    "--cert",
+    join(certs.dir, "server.pem"),
+    "--key",
+    join(certs.dir, "server.key"),
+  ];
+
   it("listen --cert --key; send and request trusting its CA", () =>
     echoRoundTrip(
-      [
-        "--port",
-        "0",
-        "--cert",
-        join(certs.dir, "server.pem"),
-        "--key",
-        join(certs.dir, "server.key"),
-      ],
+      ["--port", "0", ...certFlags()],
       ["--ca", join(certs.dir, "ca.pem"), "--servername", "localhost"],
     ));
 
@@ -327,10 +328,7 @@ describe("sockhop command-line tool over TLS", () => {
       "--port",
       "0",
       "--tls",
-      "--cert",
-      join(certs.dir, "server.pem"),
-      "--key",
-      join(certs.dir, "server.key"),
+      ...certFlags(),
     ]);
     try {
       const r = await runCli(

@@ -8,19 +8,9 @@
  * bytes, remote callbacks, streamed requests and pings.
  * The peer is tests/fixtures/peer.mjs (tests/helpers/peer_process.ts).
  */
-import { describe, it } from "node:test";
-import { describeSpec, type LinkSpec, withLink } from "./helpers/peer_link.ts";
-import {
-  DATA_CHECKS,
-  type LinkCheck,
-  pingsBothWays,
-} from "./helpers/link_checks.ts";
+import type { LinkSpec } from "./helpers/peer_link.ts";
+import { describeLinkChecks } from "./helpers/link_checks.ts";
 import { type Runtime, runtime } from "./helpers/util.ts";
-
-const checks: LinkCheck[] = [
-  ...DATA_CHECKS,
-  ["stays connected while both ends ping every 100 ms", pingsBothWays],
-];
 
 /** The peers for this run: every runtime but this one. */
 const everyPeer: [Runtime, Pick<LinkSpec, "library" | "runtime">][] = [
@@ -37,14 +27,7 @@ for (const [there, peer] of peers) {
       const [server, client] = side === "server"
         ? [runtime, there]
         : [there, runtime];
-      describe(
-        `${server} server and ${client} client: ${describeSpec(spec)}`,
-        () => {
-          for (const [name, check] of checks) {
-            it(name, () => withLink(spec, check));
-          }
-        },
-      );
+      describeLinkChecks(`${server} server and ${client} client`, spec);
     }
   }
 }

@@ -2,24 +2,13 @@
 // `deno run` command, print what they promise and exit 0.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { type CommandResult, runCommand } from "./helpers/run_command.ts";
 import { denoCommand, repoRoot } from "./helpers/util.ts";
 
-function runExample(
-  file: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      denoCommand(),
-      ["run", "--allow-all", file],
-      { cwd: repoRoot(), timeout: 30_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (typeof error.code === "number" ? error.code : 1) : 0,
-          stdout,
-          stderr,
-        }),
-    );
+function runExample(file: string): Promise<CommandResult> {
+  return runCommand(denoCommand(), ["run", "--allow-all", file], {
+    cwd: repoRoot(),
+    timeout: 30_000,
   });
 }
 

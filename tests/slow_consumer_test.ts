@@ -7,7 +7,6 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import {
   DEFAULT_WRITE_TIMEOUT,
   SockhopClient,
@@ -17,7 +16,7 @@ import {
 import type { Conn } from "../mod.ts";
 import { WriteQueue } from "../src/write_queue.ts";
 import { collect, once, sleep, waitFor, within } from "./helpers/util.ts";
-import { closed, rawConnect } from "./helpers/raw.ts";
+import { closed, rawConnect, RawServer } from "./helpers/raw.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -93,15 +92,8 @@ describe("write_timeout", () => {
   });
 
   it("drops a client's server that stops reading: the error event, the waiting sends and the drop all say ERR_WRITE_TIMEOUT", async () => {
-    const stalled: net.Socket[] = [];
-    const raw = net.createServer((s) => {
-      s.pause();
-      s.on("error", () => {});
-      stalled.push(s);
-    });
-    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
-    const port = (raw.address() as net.AddressInfo).port;
-    const client = new SockhopClient({ port, write_timeout: 1000 });
+    const raw = await new RawServer({ reading: false }).listen();
+    const client = new SockhopClient({ port: raw.port, write_timeout: 1000 });
     const errors: unknown[] = [];
     client.on("error", (e) => errors.push(e));
     try {
@@ -125,8 +117,7 @@ describe("write_timeout", () => {
       assert.ok(accepted < 200, `${accepted} of 200 sends resolved`);
     } finally {
       await client.disconnect();
-      for (const s of stalled) s.destroy();
-      await new Promise((r) => raw.close(r));
+      await raw.close();
     }
   });
 

@@ -22,34 +22,41 @@ export interface CrashWatch {
  */
 export function watchCrashes(): CrashWatch {
   const escaped: unknown[] = [];
-  if (isDeno) {
-    const onRejection = (e: Event) => {
-      e.preventDefault();
-      escaped.push((e as PromiseRejectionEvent).reason);
-    };
-    const onError = (e: Event) => {
-      e.preventDefault();
-      escaped.push((e as ErrorEvent).error);
-    };
-    globalThis.addEventListener("unhandledrejection", onRejection);
-    globalThis.addEventListener("error", onError);
-    return {
-      escaped,
-      stop() {
-        globalThis.removeEventListener("unhandledrejection", onRejection);
-        globalThis.removeEventListener("error", onError);
-      },
-    };
-  }
-  const onRejection = (reason: unknown) => escaped.push(reason);
-  const onException = (err: unknown) => escaped.push(err);
-  process.on("unhandledRejection", onRejection);
-  process.on("uncaughtException", onException);
-  return {
-    escaped,
-    stop() {
-      process.off("unhandledRejection", onRejection);
-      process.off("uncaughtException", onException);
-    },
+  const stop = isDeno ? watchGlobalEvents(escaped) : watchProcess(escaped);
+  return { escaped, stop };
+}
+
+/**
+ * Deno: the global `unhandledrejection` and `error` events, each kept from
+ * ending the run. Returns the function that stops watching.
+ */
+function watchGlobalEvents(escaped: unknown[]): () => void {
+  const onRejection = (e: Event) => {
+    e.preventDefault();
+    escaped.push((e as PromiseRejectionEvent).reason);
+  };
+  const onError = (e: Event) => {
+    e.preventDefault();
+    escaped.push((e as ErrorEvent).error);
+  };
+  globalThis.addEventListener("unhandledrejection", onRejection);
+  globalThis.addEventListener("error", onError);
+  return () => {
+    globalThis.removeEventListener("unhandledrejection", onRejection);
+    globalThis.removeEventListener("error", onError);
+  };
+}
+
+/**
+ * Node and Bun: the process's `unhandledRejection` and `uncaughtException`
+ * events. Returns the function that stops watching.
+ */
+function watchProcess(escaped: unknown[]): () => void {
+  const keep = (reason: unknown) => void escaped.push(reason);
+  process.on("unhandledRejection", keep);
+  process.on("uncaughtException", keep);
+  return () => {
+    process.off("unhandledRejection", keep);
+    process.off("uncaughtException", keep);
   };
 }

@@ -8,13 +8,20 @@
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { describe, it } from "node:test";
 import type {
   ReceiveMeta,
   SockhopRequest,
   SockhopResponseWriteableStream,
 } from "../../mod.ts";
 import { SockhopClient } from "../../mod.ts";
-import { emitter, type Link } from "./peer_link.ts";
+import {
+  describeSpec,
+  emitter,
+  type Link,
+  type LinkSpec,
+  withLink,
+} from "./peer_link.ts";
 import type { PeerLibrary } from "./peer_process.ts";
 import { collect, isDeno, sleep, waitFor } from "./util.ts";
 
@@ -248,3 +255,25 @@ export const DATA_CHECKS: LinkCheck[] = [
   ["streams the responses to our requests", requestToPeer],
   ["streams our responses to the peer's requests", requestFromPeer],
 ];
+
+/** The checks a TCP or Unix-socket link gets: the data checks, then pings. */
+export const PLAIN_CHECKS: LinkCheck[] = [
+  ...DATA_CHECKS,
+  ["stays connected while both ends ping every 100 ms", pingsBothWays],
+];
+
+/**
+ * Declares the suite "`title`: (the spec described)", with one test per
+ * check, each on a fresh link opened as `spec` says.
+ */
+export function describeLinkChecks(
+  title: string,
+  spec: LinkSpec,
+  checks: LinkCheck[] = PLAIN_CHECKS,
+): void {
+  describe(`${title}: ${describeSpec(spec)}`, () => {
+    for (const [name, check] of checks) {
+      it(name, () => withLink(spec, check));
+    }
+  });
+}

@@ -250,10 +250,15 @@ export class RawServer extends EventEmitter {
   readonly peers: RawPeer[] = [];
   readonly #server: net.Server;
 
-  constructor() {
+  /**
+   * @param options.reading false: every peer is paused as it is accepted,
+   * so what is sent to it piles up (a server that stopped reading)
+   */
+  constructor({ reading = true }: { reading?: boolean } = {}) {
     super();
     this.#server = net.createServer((socket) => {
       this.peers.push(new RawPeer(socket));
+      if (!reading) socket.pause();
       this.emit("peer");
     });
   }
