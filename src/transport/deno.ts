@@ -44,6 +44,9 @@ const SLICE_MS = 4;
 /** A read this large (or filling the buffer) comes from a streaming peer. */
 const STREAMING_READ = 16 * 1024;
 
+/** A read that took this long waited for data: the peer is not ahead. */
+const WAITED_MS = 1;
+
 /**
  * Resolves from a timer. `setImmediate` and `queueMicrotask` do not let
  * Deno notice other sockets' readiness; a timer does.
@@ -102,6 +105,7 @@ class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
       this.#busySince = -1;
     }
     const buf = this.#buf;
+    const asked = performance.now();
     let n: number | null;
     try {
       n = await this.#conn.read(buf);
@@ -116,12 +120,12 @@ class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
       n = null;
     }
     if (n === null) return this.return();
-    // A large read means the peer streams faster than we read: the next
-    // read will not wait either. (How long the read took says nothing: with
-    // several busy connections, its callback waits for theirs.)
-    const streaming = n === buf.length || n >= STREAMING_READ;
+    // A large read that did not wait means the peer streams faster than we
+    // read: the next read will not wait either.
+    const streaming = (n === buf.length || n >= STREAMING_READ) &&
+      performance.now() - asked < WAITED_MS;
     if (!streaming) this.#busySince = -1;
-    else if (this.#busySince < 0) this.#busySince = performance.now();
+    else if (this.#busySince < 0) this.#busySince = asked;
     if (n === buf.length) {
       if (buf.length < READ_MAX) this.#buf = new Uint8Array(buf.length * 4);
     } else if (n < READ_MIN && buf.length > READ_MIN) {
@@ -153,6 +157,8 @@ class ReadPump {
   #reading = false;
   /** Paused by the consumer (its flow control). */
   #held = false;
+  /** When the pending read was asked for. */
+  #asked = 0;
   /** When the current run of streaming reads began; -1: none. */
   #busySince = -1;
   readonly #onRead = (n: number | null): void => this.#read(n);
@@ -200,6 +206,7 @@ class ReadPump {
       return;
     }
     this.#reading = true;
+    this.#asked = performance.now();
     let read: Promise<number | null>;
     try {
       read = this.#conn.read(this.#buf);
@@ -214,10 +221,11 @@ class ReadPump {
     if (n === null) return this.#finish();
     if (this.#done) return;
     const buf = this.#buf;
-    // As in Chunks: a large read means a streaming peer.
-    const streaming = n === buf.length || n >= STREAMING_READ;
+    // As in Chunks: a large read that did not wait means a streaming peer.
+    const streaming = (n === buf.length || n >= STREAMING_READ) &&
+      performance.now() - this.#asked < WAITED_MS;
     if (!streaming) this.#busySince = -1;
-    else if (this.#busySince < 0) this.#busySince = performance.now();
+    else if (this.#busySince < 0) this.#busySince = this.#asked;
     if (n === buf.length) {
       if (buf.length < READ_MAX) this.#buf = new Uint8Array(buf.length * 4);
     } else if (n < READ_MIN && buf.length > READ_MIN) {
