@@ -24,7 +24,6 @@ import { acceptLoop } from "./accept_loop.ts";
 import { listenReclaiming } from "./unix_path.ts";
 import type {
   Addr,
-  ChunkSink,
   Conn,
   ConnectOptions,
   Listener,
@@ -141,116 +140,12 @@ class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
   }
 }
 
-/**
- * Chunks pushed to a sink (see `Conn.receive`), read as {@linkcode Chunks}
- * reads them (buffers sized to the traffic, turns given up while a peer
- * streams), with one pending read and two callbacks per connection rather
- * than the async frames of an iterator and its loop: a server holds one
- * of these per idle connection.
- */
-class ReadPump {
-  readonly #conn: Deno.Conn;
-  readonly #sink: ChunkSink;
-  #buf = new Uint8Array(READ_MIN);
-  #done = false;
-  /** A read is pending. */
-  #reading = false;
-  /** Paused by the consumer (its flow control). */
-  #held = false;
-  /** When the pending read was asked for. */
-  #asked = 0;
-  /** When the current run of streaming reads began; -1: none. */
-  #busySince = -1;
-  readonly #onRead = (n: number | null): void => this.#read(n);
-  readonly #onFail = (e: unknown): void => {
-    this.#reading = false;
-    // A TLS alert is news for the owner; a reset or a local close is just
-    // the end of the stream.
-    this.#finish(tlsReadFailure(e));
-  };
-  /** Made the first time this connection gives up a turn. */
-  #next: (() => void) | undefined;
-
-  constructor(conn: Deno.Conn, sink: ChunkSink) {
-    this.#conn = conn;
-    this.#sink = sink;
-    this.#ask();
-  }
-
-  /** Stops reading after the current chunk (the consumer's flow control). */
-  pause(): void {
-    this.#held = true;
-  }
-
-  /** Reads on. */
-  resume(): void {
-    this.#held = false;
-    this.#ask();
-  }
-
-  /**
-   * The connection was closed here: a pending read ends the stream when it
-   * fails; without one (paused), nothing else would.
-   */
-  closed(): void {
-    if (!this.#reading) this.#finish();
-  }
-
-  #ask(): void {
-    if (this.#done || this.#held || this.#reading) return;
-    if (
-      this.#busySince >= 0 && performance.now() - this.#busySince >= SLICE_MS
-    ) {
-      this.#busySince = -1;
-      setTimeout(this.#next ??= () => this.#ask(), 0); // see nextTurn
-      return;
-    }
-    this.#reading = true;
-    this.#asked = performance.now();
-    let read: Promise<number | null>;
-    try {
-      read = this.#conn.read(this.#buf);
-    } catch (e) {
-      return this.#onFail(e); // closed under us
-    }
-    read.then(this.#onRead, this.#onFail);
-  }
-
-  #read(n: number | null): void {
-    this.#reading = false;
-    if (n === null) return this.#finish();
-    if (this.#done) return;
-    const buf = this.#buf;
-    // As in Chunks: a large read that did not wait means a streaming peer.
-    const streaming = (n === buf.length || n >= STREAMING_READ) &&
-      performance.now() - this.#asked < WAITED_MS;
-    if (!streaming) this.#busySince = -1;
-    else if (this.#busySince < 0) this.#busySince = this.#asked;
-    if (n === buf.length) {
-      if (buf.length < READ_MAX) this.#buf = new Uint8Array(buf.length * 4);
-    } else if (n < READ_MIN && buf.length > READ_MIN) {
-      this.#buf = new Uint8Array(READ_MIN);
-    }
-    this.#sink.chunk(buf.subarray(0, n));
-    this.#ask();
-  }
-
-  /** Ends the stream once, with a TLS failure if that ended it. */
-  #finish(failure?: Error): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#buf = new Uint8Array(0);
-    this.#sink.end(failure);
-  }
-}
-
 /** A {@linkcode Conn} over a `Deno.Conn`. */
 class DenoConn implements Conn {
   readonly localAddr: Addr;
   readonly remoteAddr: Addr;
+  readonly readable: AsyncIterable<Uint8Array>;
   readonly #conn: Deno.Conn;
-  #readable: Chunks | undefined;
-  #pump: ReadPump | undefined;
   #closed = false;
 
   constructor(conn: Deno.Conn) {
@@ -258,14 +153,7 @@ class DenoConn implements Conn {
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
     this.localAddr = toAddr(conn.localAddr);
     this.remoteAddr = toAddr(conn.remoteAddr);
-  }
-
-  get readable(): AsyncIterable<Uint8Array> {
-    return this.#readable ??= new Chunks(this.#conn);
-  }
-
-  receive(sink: ChunkSink): { pause(): void; resume(): void } {
-    return this.#pump = new ReadPump(this.#conn, sink);
+    this.readable = new Chunks(conn);
   }
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -283,7 +171,6 @@ class DenoConn implements Conn {
     } catch {
       // already closed by the runtime
     }
-    this.#pump?.closed();
   }
 }
 
