@@ -53,9 +53,12 @@ function noDelay(conn: Deno.Conn): void {
   if (!unix) (conn as Deno.TcpConn).setNoDelay(true);
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+/** Writes every byte; the common whole write costs no async frame. */
+function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  return conn.write(bytes).then(async (n) => {
+    let off = n;
+    while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+  });
 }
 
 async function oneWay(batch: number): Promise<number> {

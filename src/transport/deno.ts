@@ -156,8 +156,14 @@ class DenoConn implements Conn {
     this.readable = new Chunks(conn);
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
-    let offset = 0;
+  write(bytes: Uint8Array): Promise<void> {
+    // Most writes are taken whole: no async frame or view unless partial.
+    return this.#conn.write(bytes).then((n) =>
+      n < bytes.length ? this.#writeRest(bytes, n) : undefined
+    );
+  }
+
+  async #writeRest(bytes: Uint8Array, offset: number): Promise<void> {
     while (offset < bytes.length) {
       offset += await this.#conn.write(bytes.subarray(offset));
     }
