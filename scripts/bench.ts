@@ -18,6 +18,8 @@
  * @module
  */
 
+import { buildUnlessAsked } from "./bench/build_first.ts";
+
 const root = new URL("..", import.meta.url).pathname;
 
 interface Suite {
@@ -67,16 +69,7 @@ function medians<T extends object>(rounds: T[]): T {
   return out as T;
 }
 
-if (!Deno.args.includes("--no-build")) {
-  console.error("building npm/ from the current sources ...");
-  const built = await new Deno.Command(deno, {
-    args: ["task", "build"],
-    cwd: root,
-    stdout: "null",
-    stderr: "inherit",
-  }).output();
-  if (!built.success) throw new Error("deno task build failed");
-}
+await buildUnlessAsked(root);
 
 /** The three libraries: label and how to start one with a mode argument. */
 const libraries: [string, string, string[]][] = [

@@ -13,6 +13,8 @@
  * @module
  */
 
+import { buildUnlessAsked } from "./bench/build_first.ts";
+
 const root = new URL("..", import.meta.url).pathname;
 const count = Number(Deno.env.get("IDLE_CONNECTIONS") ?? 10_000);
 const deno = Deno.execPath();
@@ -69,15 +71,7 @@ async function* lines(stream: ReadableStream<Uint8Array>) {
   }
 }
 
-if (!Deno.args.includes("--no-build")) {
-  console.error("building npm/ from the current sources ...");
-  const built = await new Deno.Command(deno, {
-    args: ["task", "build"],
-    cwd: root,
-    stdout: "null",
-  }).output();
-  if (!built.success) throw new Error("deno task build failed");
-}
+await buildUnlessAsked(root);
 
 const servers: [string, string, string[]][] = [
   ["floor: a bare Deno.listen server", deno, [
