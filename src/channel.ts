@@ -39,6 +39,7 @@ import {
 } from "./wire/envelope_text.ts";
 import { FrameDecoder, frameText, terminatorPair } from "./wire/framing.ts";
 import { SockhopPing, SockhopPong } from "./wire/ping.ts";
+import { messageId } from "./wire/ids.ts";
 import { noop, quiet } from "./util.ts";
 import { countError, counting, type SockhopStats } from "./stats.ts";
 import { WriteQueue } from "./write_queue.ts";
@@ -326,7 +327,7 @@ export class Channel {
     if (this.#closed) return quiet(Promise.reject(destroyed()));
     const { signal } = config;
     if (signal?.aborted) return Promise.reject(abortedError(signal));
-    const id = crypto.randomUUID();
+    const id = messageId();
     const errorCb = config.error_cb ?? noop;
     let answer = callback;
     let forget = noop;

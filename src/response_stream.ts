@@ -12,6 +12,7 @@ import {
   SockhopResponsePacket,
 } from "./wire/request_packets.ts";
 import { unsendable } from "./wire/envelope.ts";
+import { messageId } from "./wire/ids.ts";
 
 export { SockhopRequest, SockhopResponsePacket };
 
@@ -101,7 +102,7 @@ export class SockhopResponseReadableStream<T = unknown>
    */
   constructor({ uuid }: { uuid?: string } = {}) {
     super();
-    this.uuid = uuid ?? crypto.randomUUID();
+    this.uuid = uuid ?? messageId();
   }
 
   /** Whether the stream has ended. */
@@ -344,7 +345,7 @@ export class SockhopResponseWriteableStream<T = unknown> {
    * @param opts the request's uuid and the connection to answer on
    */
   constructor({ uuid, sockhop }: { uuid?: string; sockhop?: ResponseSender }) {
-    this.uuid = uuid ?? crypto.randomUUID();
+    this.uuid = uuid ?? messageId();
     this.#sender = sockhop;
   }
 

@@ -4,12 +4,14 @@
  * @module
  */
 
+import { messageId } from "./ids.ts";
+
 /**
  * A liveness probe. Its JSON form is
  * `{"_id":U,"_created":ISO,"_returned":null,"_finished":null}`.
  */
 export class SockhopPing {
-  /** Random id the pong must echo. */
+  /** The id the pong must echo. */
   _id: string;
   /** When it was made. */
   _created: Date | string;
@@ -23,7 +25,7 @@ export class SockhopPing {
    * @param o fields to copy (a new ping when omitted)
    */
   constructor(o: Partial<SockhopPing> = {}) {
-    this._id = o._id ?? crypto.randomUUID();
+    this._id = o._id ?? messageId();
     this._created = o._created ?? new Date();
     this._returned = o._returned ?? null;
     this._finished = o._finished ?? null;

@@ -7,6 +7,7 @@
 
 import { SockhopError } from "../errors.ts";
 import { payload, typeName } from "./envelope.ts";
+import { messageId } from "./ids.ts";
 
 /**
  * A request as it travels: `{"uuid":U,"data":V,"type":T}`. The responder
@@ -28,7 +29,7 @@ export class SockhopRequest<T = unknown> {
     if (o.data === null) {
       throw new SockhopError("a request needs data, not null", "ERR_BAD_DATA");
     }
-    this.uuid = o.uuid ?? crypto.randomUUID();
+    this.uuid = o.uuid ?? messageId();
     this.data = (o.data === undefined ? {} : o.data) as T;
     this.type = o.type || typeName(this.data);
   }
@@ -80,7 +81,7 @@ export class SockhopResponsePacket<T = unknown> {
   constructor(
     o: { uuid?: string; data?: T; type?: string | null; last?: boolean },
   ) {
-    this.uuid = o.uuid ?? crypto.randomUUID();
+    this.uuid = o.uuid ?? messageId();
     this.data = (o.data === undefined ? {} : o.data) as T;
     this.type = o.type || typeName(this.data);
     this.last = o.last === true;
