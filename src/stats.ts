@@ -108,25 +108,3 @@ export function countError(errors: Record<string, number>, e: unknown): void {
   const key = typeof code === "string" ? code : "other";
   errors[key] = (errors[key] ?? 0) + 1;
 }
-
-/**
- * How many bytes `text` takes in UTF-8, without encoding it: for writes
- * the runtime encodes itself.
- * @param text the text
- */
-export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        bytes += 2; // four bytes for the two code units of a pair
-        i++;
-      } else bytes += 2;
-    } else bytes += 2;
-  }
-  return bytes;
-}

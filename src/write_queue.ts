@@ -6,7 +6,7 @@
  */
 
 import { SockhopError } from "./errors.ts";
-import { counting, utf8Length } from "./stats.ts";
+import { counting } from "./stats.ts";
 import type { Conn } from "./transport/types.ts";
 import { noop, quiet } from "./util.ts";
 
@@ -222,9 +222,8 @@ export class WriteQueue {
     const conn = this.#conn;
     // Large text goes the sliced way, so that slow progress is seen.
     if (conn.writeText !== undefined && text.length <= WRITE_SLICE) {
-      // The runtime encodes: count what it will write.
-      this.#busyBytes = counting.on ? utf8Length(text) : 0;
-      conn.writeText(text, this.#settled);
+      // The runtime encodes, and counts what it will write.
+      this.#busyBytes = conn.writeText(text, this.#settled);
       return;
     }
     // A UTF-16 code unit needs at most 3 UTF-8 bytes.

@@ -3,7 +3,6 @@
 // requests, reconnects, and connections accepted, refused and open, with
 // totals that outlive the connections.
 import { describe, it } from "node:test";
-import { utf8Length } from "../src/stats.ts";
 import assert from "node:assert/strict";
 import {
   SockhopClient,
@@ -222,26 +221,6 @@ describe("stats()", () => {
       assert.equal(client.stats().reconnects, 0);
     } finally {
       await client.disconnect();
-    }
-  });
-});
-
-describe("utf8Length", () => {
-  it("agrees with TextEncoder, lone surrogates included", () => {
-    const encoder = new TextEncoder();
-    for (
-      const text of [
-        "",
-        "plain",
-        "é€",
-        "a😀b",
-        "\ud800",
-        "\udc00x",
-        "\ud800\ud800",
-        "ж✓😀\ud83d",
-      ]
-    ) {
-      assert.equal(utf8Length(text), encoder.encode(text).length, text);
     }
   });
 });

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { setImmediate } from "node:timers";
@@ -294,13 +295,14 @@ class SocketConn implements NodeConn {
     });
   }
 
-  writeText(text: string, done: (err?: Error) => void): void {
+  writeText(text: string, done: (err?: Error) => void): number {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
       queueMicrotask(() => done(closedError()));
-      return;
+      return 0;
     }
     socket.write(text, (err) => (err ? done(err) : settle(done)));
+    return Buffer.byteLength(text);
   }
 
   close(): void {

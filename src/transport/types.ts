@@ -181,9 +181,10 @@ export interface Conn {
    * the write failed, once the runtime has accepted every byte. A runtime
    * that encodes natively (Node's `socket.write(string)`) saves the encoding
    * in JavaScript and a promise per write; without it, text is encoded and
-   * passed to `write`.
+   * passed to `write`. Returns how many bytes the text takes as UTF-8 (a
+   * native count, several times faster than counting in JavaScript).
    */
-  writeText?(text: string, done: (err?: Error) => void): void;
+  writeText?(text: string, done: (err?: Error) => void): number;
   /** Closes both directions now. Safe to call more than once. */
   close(): void;
 }
