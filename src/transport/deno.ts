@@ -36,9 +36,13 @@ import type {
  * How long a connection whose reads keep finding plenty of data waiting
  * may go on before it lets the event loop turn. Such reads complete
  * without returning to the event loop, so a peer that streams as fast as
- * it can would otherwise starve timers and every other connection.
+ * it can would otherwise starve timers and every other connection. The
+ * turn is a timer, which takes about 2 ms in Deno 2.9 however short it is
+ * asked to be: with 4 ms slices a streaming connection spent a third of
+ * its time waiting. 20 ms is also what Node's writes allow themselves
+ * (`MAX_TURN_MS` in `node_sockets.ts`).
  */
-const SLICE_MS = 4;
+const SLICE_MS = 20;
 
 /** A read this large (or filling the buffer) comes from a streaming peer. */
 const STREAMING_READ = 16 * 1024;
@@ -48,7 +52,8 @@ const WAITED_MS = 1;
 
 /**
  * Resolves from a timer. `setImmediate` and `queueMicrotask` do not let
- * Deno notice other sockets' readiness; a timer does.
+ * Deno notice other sockets' readiness, or not reliably (with
+ * `setImmediate` the fairness test failed under CPU load); a timer does.
  */
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
