@@ -86,7 +86,11 @@ function readChunks(socket: net.Socket): AsyncIterable<Uint8Array> {
         },
       });
       const flow = new ChunkPump(socket, {
-        chunk: (chunk) => queue.push(chunk),
+        // Queued chunks must outlive the next read.
+        chunk: (chunk) =>
+          queue.push(
+            chunk.buffer === sharedRead.buffer ? chunk.slice() : chunk,
+          ),
         end: (failure) => queue.end(failure),
       });
       return queue[Symbol.asyncIterator]();
@@ -111,6 +115,29 @@ function pumpFinish(this: Pumped): void {
 }
 function pumpEndYield(pump: ChunkPump): void {
   pump.endYield();
+}
+
+/**
+ * The buffer every plain (not TLS) client socket reads into, through
+ * Node's `onread` option: no Buffer, no stream bookkeeping and no `data`
+ * event per read. Chunks are views of it, valid only while they are
+ * handled, as `Conn.receive` allows; `readChunks` copies them. One buffer
+ * serves every such socket: reads are handled one at a time.
+ */
+const sharedRead = new Uint8Array(64 * 1024);
+
+/**
+ * The `onread` option for a new client socket; its callback takes the
+ * socket as an argument (Bun calls it without a `this`).
+ */
+function readingInto(socket: () => Pumped): net.OnReadOpts {
+  return {
+    buffer: sharedRead,
+    callback: (n: number, buf: Uint8Array): boolean => {
+      socket()[PUMP]?.data(buf.subarray(0, n));
+      return true;
+    },
+  };
 }
 
 /**
@@ -141,6 +168,8 @@ class ChunkPump {
     socket.on("end", pumpFinish);
     socket.on("close", pumpFinish);
     if (socket.destroyed) this.finish();
+    // A socket reading through `onread` has no `data` listener to start it.
+    else socket.resume();
   }
 
   data(chunk: Uint8Array): void {
@@ -341,7 +370,10 @@ export function connect(options: ConnectOptions): Promise<NodeConn> {
     const secure = options.tls !== undefined;
     const socket: net.Socket = secure
       ? tls.connect({ ...options.tls, ...where } as tls.ConnectionOptions)
-      : net.connect(where);
+      : net.connect({ ...where, onread: readingInto(() => socket) });
+    // Nothing is read before a pump takes the chunks (an `onread` socket
+    // would start reading, and handing out bytes, once connected).
+    if (!secure) socket.pause();
     const fail = (err: Error) => {
       socket.destroy();
       reject(err);
