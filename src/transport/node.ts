@@ -9,7 +9,9 @@
  * Escape hatch: every {@linkcode Conn} this transport makes also carries the
  * Node socket it wraps as `socket` (a `net.Socket`, or a `tls.TLSSocket`
  * when TLS is on), for what Sockhop does not cover (keep-alive, ...).
- * Reading from it or ending it behind Sockhop's back is not supported.
+ * Reading from it or ending it behind Sockhop's back is not supported: a
+ * client's socket without TLS reads through Node's `onread` option, so a
+ * `data` listener on it would hear nothing.
  *
  * TLS options are Node's own (`cert`, `key`, `ca`, `rejectUnauthorized`,
  * `servername`, `requestCert`, and any other `tls.connect` /
