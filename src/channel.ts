@@ -14,7 +14,7 @@ import {
   SockhopResponseWriteableStream,
 } from "./response_stream.ts";
 import type { ReadPause } from "./read_pause.ts";
-import { TimedMap } from "./timed_map.ts";
+import { TimedMap, type TimedMapReason } from "./timed_map.ts";
 import type { Conn } from "./transport/types.ts";
 import type {
   ChannelOptions,
@@ -98,6 +98,15 @@ const identity = (bytes: Uint8Array): Uint8Array => bytes;
 const rejectUnawaited = (thrown?: unknown): void => {
   if (thrown !== undefined) void Promise.reject(thrown);
 };
+
+/** `errorCb` for every reason an entry leaves but "deleted". */
+function withoutDeleted(
+  errorCb: (reason: TimedMapReason) => void,
+): (reason: TimedMapReason) => void {
+  return (reason) => {
+    if (reason !== "deleted") errorCb(reason);
+  };
+}
 
 /** How many of the latest pings a channel remembers. */
 const PINGS_KEPT = 4;
@@ -299,7 +308,7 @@ export class Channel {
   send(
     o: unknown,
     callback?: RemoteCallback,
-    config: SendOptions = {},
+    config?: SendOptions,
   ): Promise<void> {
     if (callback === undefined) {
       const frame = this.frame(o);
@@ -325,32 +334,40 @@ export class Channel {
       );
     }
     if (this.#closed) return quiet(Promise.reject(destroyed()));
-    const { signal } = config;
+    const signal = config?.signal;
     if (signal?.aborted) return Promise.reject(abortedError(signal));
+    // Whatever can refuse the send is asked first, so that a callback is
+    // registered only for a frame that goes out; a write that fails later
+    // closes the channel, whose stop tells error_cb "stopped".
+    const json = this.#payload(o);
+    if (typeof json !== "string") return json;
+    const writer = this.#writer;
+    const refused = writer.refusal();
+    if (refused) return quiet(Promise.reject(refused));
     const id = messageId();
-    const errorCb = config.error_cb ?? noop;
-    let answer = callback;
-    let forget = noop;
+    const errorCb = config?.error_cb;
     if (signal) {
-      forget = onAbort(signal, () => {
+      const forget = onAbort(signal, () => {
         forget();
-        if (this.#callbacks.extract(id)) errorCb("aborted");
+        if (this.#callbacks.extract(id)) errorCb?.("aborted");
       });
-      answer = (data, meta) => {
+      this.#callbacks.set(id, (data, meta) => {
         forget();
         callback(data, meta);
-      };
+      }, (reason) => {
+        forget();
+        if (reason !== "deleted") errorCb?.(reason);
+      }, config?.timeout);
+    } else {
+      this.#callbacks.set(
+        id,
+        callback,
+        errorCb ? withoutDeleted(errorCb) : noop,
+        config?.timeout,
+      );
     }
-    this.#callbacks.set(id, answer, (reason) => {
-      forget();
-      if (reason !== "deleted") errorCb(reason);
-    }, config.timeout);
-    const sent = this.#envelope(typeName(o), o, "id", id);
-    sent.catch(() => {
-      forget();
-      this.#callbacks.extract(id);
-    });
-    return sent;
+    // Registered before the write: a fast answer must find its callback.
+    return writer.push(envelopeText(typeName(o), json, "id", id) + this.#tx);
   }
 
   /**
@@ -421,8 +438,9 @@ export class Channel {
    */
   async request(
     o: unknown,
-    { timeout, signal }: RequestOptions = {},
+    config?: RequestOptions,
   ): Promise<SockhopResponseReadableStream> {
+    const signal = config?.signal;
     if (this.#opts.peer_type !== "Sockhop") {
       throw new SockhopError(
         "Unable to use requests - peer type must be Sockhop",
@@ -460,7 +478,7 @@ export class Channel {
           ),
         );
       }
-    }, timeout);
+    }, config?.timeout);
     const forget = signal
       ? onAbort(signal, () => {
         if (this.#streams.extract(req.uuid)) stream.end(abortedError(signal));

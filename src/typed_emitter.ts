@@ -48,9 +48,10 @@ function guard(
       typeof result === "object" && result !== null &&
       typeof (result as PromiseLike<unknown>).then === "function"
     ) {
-      const args = Array.prototype.slice.call(arguments);
+      // Copied only if it rejects (strict mode: `arguments` is a plain list).
+      const args = arguments;
       (result as PromiseLike<unknown>).then(undefined, (e: unknown) => {
-        emitter._listener_rejected(e, event, args);
+        emitter._listener_rejected(e, event, Array.prototype.slice.call(args));
       });
     }
     return result;

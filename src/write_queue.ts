@@ -132,15 +132,8 @@ export class WriteQueue {
    * dies first.
    */
   push(text: string): Promise<void> {
-    if (this.#error) return quiet(Promise.reject(this.#error));
-    if (this.#pending > this.#limit) {
-      return quiet(Promise.reject(
-        new SockhopError(
-          `Send queue full: ${this.#pending} bytes wait unwritten (max_pending_bytes ${this.#limit}); the peer is not reading`,
-          "ERR_SEND_QUEUE_FULL",
-        ),
-      ));
-    }
+    const refused = this.refusal();
+    if (refused) return quiet(Promise.reject(refused));
     this.#pending += text.length;
     if (!this.#busy) {
       const p = new Promise<void>((resolve, reject) => {
@@ -159,6 +152,21 @@ export class WriteQueue {
     batch.parts.push(text);
     batch.chars += text.length;
     return batch.promise;
+  }
+
+  /**
+   * Why `push` would refuse a frame now (the queue failed, or is full), or
+   * undefined: lets a sender know before it pushes.
+   */
+  refusal(): SockhopError | undefined {
+    if (this.#error) return this.#error;
+    if (this.#pending > this.#limit) {
+      return new SockhopError(
+        `Send queue full: ${this.#pending} bytes wait unwritten (max_pending_bytes ${this.#limit}); the peer is not reading`,
+        "ERR_SEND_QUEUE_FULL",
+      );
+    }
+    return undefined;
   }
 
   /** Rejects everything waiting and refuses further sends. */
