@@ -56,6 +56,21 @@
  * @module
  */
 
+import { SockhopClient } from "./src/client.ts";
+import { SockhopServer } from "./src/server.ts";
+import { SockhopSession } from "./src/session.ts";
+import { SockhopError } from "./src/errors.ts";
+import { SockhopSocket } from "./src/socket_handle.ts";
+import {
+  SockhopRequest,
+  SockhopResponsePacket,
+  SockhopResponseReadableStream,
+  SockhopResponseWriteableStream,
+} from "./src/response_stream.ts";
+import { TimedMap } from "./src/timed_map.ts";
+import { ObjectBuffer } from "./src/object_buffer.ts";
+import { SockhopPing, SockhopPong } from "./src/wire/ping.ts";
+
 export {
   type ConnectCallOptions,
   SockhopClient,
@@ -69,6 +84,7 @@ export {
   type SockhopSessionEvents,
 } from "./src/session.ts";
 export { SockhopError, type SockhopErrorCode } from "./src/errors.ts";
+export { SockhopSocket, type SockhopSocketState } from "./src/socket_handle.ts";
 export type { CommonOptions } from "./src/options.ts";
 export type {
   SockhopClientStats,
@@ -137,3 +153,78 @@ export { SockhopClient as client } from "./src/client.ts";
 export { SockhopError as error } from "./src/errors.ts";
 export { SockhopServer as server } from "./src/server.ts";
 export { SockhopSession as session } from "./src/session.ts";
+
+/**
+ * The whole library as one object, for `import Sockhop from
+ * "@sockhop/sockhop"`: the original's `require("sockhop")` shape (`server`,
+ * `client`, `session`, `error`) plus every class by its own name. CommonJS
+ * `require()` gives the same names on the module itself.
+ *
+ * @example
+ * ```ts
+ * import Sockhop from "@sockhop/sockhop";
+ *
+ * const server = new Sockhop.server({ port: 0 });
+ * await server.listen();
+ * const client = new Sockhop.client({ port: server.port });
+ * await client.connect();
+ * await client.disconnect();
+ * await server.close();
+ * ```
+ */
+const sockhop: {
+  /** {@linkcode SockhopServer}, by the original's name. */
+  readonly server: typeof SockhopServer;
+  /** {@linkcode SockhopClient}, by the original's name. */
+  readonly client: typeof SockhopClient;
+  /** {@linkcode SockhopSession}, by the original's name. */
+  readonly session: typeof SockhopSession;
+  /** {@linkcode SockhopError}, by the original's name. */
+  readonly error: typeof SockhopError;
+  /** The server class. */
+  readonly SockhopServer: typeof SockhopServer;
+  /** The client class. */
+  readonly SockhopClient: typeof SockhopClient;
+  /** The session class. */
+  readonly SockhopSession: typeof SockhopSession;
+  /** The error class. */
+  readonly SockhopError: typeof SockhopError;
+  /** The connection handle class. */
+  readonly SockhopSocket: typeof SockhopSocket;
+  /** A request's envelope. */
+  readonly SockhopRequest: typeof SockhopRequest;
+  /** One packet of a response stream. */
+  readonly SockhopResponsePacket: typeof SockhopResponsePacket;
+  /** The requester's end of a response stream. */
+  readonly SockhopResponseReadableStream: typeof SockhopResponseReadableStream;
+  /** The answering end of a response stream. */
+  readonly SockhopResponseWriteableStream:
+    typeof SockhopResponseWriteableStream;
+  /** A ping. */
+  readonly SockhopPing: typeof SockhopPing;
+  /** A ping's answer. */
+  readonly SockhopPong: typeof SockhopPong;
+  /** The map whose entries expire. */
+  readonly TimedMap: typeof TimedMap;
+  /** The framing codec. */
+  readonly ObjectBuffer: typeof ObjectBuffer;
+} = {
+  server: SockhopServer,
+  client: SockhopClient,
+  session: SockhopSession,
+  error: SockhopError,
+  SockhopServer,
+  SockhopClient,
+  SockhopSession,
+  SockhopError,
+  SockhopSocket,
+  SockhopRequest,
+  SockhopResponsePacket,
+  SockhopResponseReadableStream,
+  SockhopResponseWriteableStream,
+  SockhopPing,
+  SockhopPong,
+  TimedMap,
+  ObjectBuffer,
+};
+export default sockhop;

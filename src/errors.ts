@@ -42,6 +42,8 @@
  * - `ERR_WRITE_TIMEOUT`: bytes queued for a peer made no progress for
  *   `write_timeout` ms (a slow consumer): the connection is closed and its
  *   pending sends reject with this code.
+ * - `ERR_SOCKET_BAD_PORT`: `connect()` or `listen()` with a `port` that
+ *   is not a whole number from 0 to 65535 (Node's code and message).
  * - `ERR_MAX_CONNECTIONS`: a server refused (closed at once) a connection
  *   over `max_connections`.
  */
@@ -64,7 +66,8 @@ export type SockhopErrorCode =
   | "ERR_ADDRESS_IN_USE"
   | "ERR_WRITE_TIMEOUT"
   | "ERR_MAX_CONNECTIONS"
-  | "ERR_ABORTED";
+  | "ERR_ABORTED"
+  | "ERR_SOCKET_BAD_PORT";
 
 /**
  * An error raised by Sockhop. `code` says what kind of failure it is, so
