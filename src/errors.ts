@@ -44,6 +44,10 @@
  *   pending sends reject with this code.
  * - `ERR_MAX_CONNECTIONS`: a server refused (closed at once) a connection
  *   over `max_connections`.
+ * - `ERR_INVALID_VALUE`: a received value failed the `types` registry's
+ *   check (its schema, or its revival), or a value failed its schema
+ *   before sending (`validate_outgoing`); the error is a
+ *   `SockhopInvalidValueError` carrying `label` and `issues`.
  */
 export type SockhopErrorCode =
   | "ERR_MULTICONNECT"
@@ -64,7 +68,8 @@ export type SockhopErrorCode =
   | "ERR_ADDRESS_IN_USE"
   | "ERR_WRITE_TIMEOUT"
   | "ERR_MAX_CONNECTIONS"
-  | "ERR_ABORTED";
+  | "ERR_ABORTED"
+  | "ERR_INVALID_VALUE";
 
 /**
  * An error raised by Sockhop. `code` says what kind of failure it is, so

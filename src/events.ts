@@ -10,8 +10,10 @@ import type {
 } from "./response_stream.ts";
 import type { SockhopSession } from "./session.ts";
 import type { Conn } from "./transport/types.ts";
-import type { Payload, ReceiveMeta } from "./types.ts";
+import type { ReceiveMeta } from "./types.ts";
 import type { SockhopErrorCode } from "./errors.ts";
+import type { WithReceiveEvents } from "./receive_events.ts";
+import type { UntypedValues } from "./typed_values.ts";
 
 /**
  * What `error` listeners get: a {@linkcode SockhopError}, or an error of
@@ -51,33 +53,37 @@ export interface ConnectErrorInfo {
   next_delay: number;
 }
 
-/** Events of {@linkcode SockhopClient}. */
-export type SockhopClientEvents = {
-  /** A connection was made (first or automatic). */
-  connect: [sock: Conn];
-  /** The connection dropped or was closed; once per connection. */
-  disconnect: [sock: Conn];
-  /** An automatic reconnection succeeded (after its `connect`). */
-  reconnect: [sock: Conn];
-  /**
-   * An automatic connection attempt failed; `info` numbers the attempt
-   * and tells the delay until the next one.
-   */
-  connect_error: [error: SockhopEventError, info: ConnectErrorInfo];
-  /** A value arrived; `meta.callback` is set when an answer is wanted. */
-  receive: [data: Payload, meta: ReceiveMeta];
-  /** A request arrived; answer through `res`. */
-  request: [req: SockhopRequest, res: SockhopResponseWriteableStream];
-  /**
-   * Bad input from the peer, a server that stopped reading
-   * (`ERR_WRITE_TIMEOUT`, then the drop), a TLS failure (e.g. the server
-   * refused this client's certificate), or a listener that threw.
-   */
-  error: [error: SockhopEventError];
-} & {
-  /** A value of one type arrived, e.g. `receive:Widget`. */
-  [typed: `receive:${string}`]: [data: Payload, meta: ReceiveMeta];
-};
+/**
+ * Events of {@linkcode SockhopClient}; `M` is the value type of each
+ * label, as the client's `types` registry makes them known (see
+ * {@linkcode ValuesOf}): `receive:<label>` events exist for those labels,
+ * and `receive` gets their values.
+ */
+export type SockhopClientEvents<M = UntypedValues> = WithReceiveEvents<
+  {
+    /** A connection was made (first or automatic). */
+    connect: [sock: Conn];
+    /** The connection dropped or was closed; once per connection. */
+    disconnect: [sock: Conn];
+    /** An automatic reconnection succeeded (after its `connect`). */
+    reconnect: [sock: Conn];
+    /**
+     * An automatic connection attempt failed; `info` numbers the attempt
+     * and tells the delay until the next one.
+     */
+    connect_error: [error: SockhopEventError, info: ConnectErrorInfo];
+    /** A request arrived; answer through `res`. */
+    request: [req: SockhopRequest, res: SockhopResponseWriteableStream];
+    /**
+     * Bad input from the peer, a server that stopped reading
+     * (`ERR_WRITE_TIMEOUT`, then the drop), a TLS failure (e.g. the server
+     * refused this client's certificate), or a listener that threw.
+     */
+    error: [error: SockhopEventError];
+  },
+  M,
+  ReceiveMeta
+>;
 
 /** Meta of a server's `request` event. */
 export interface ServerRequestMeta {
@@ -87,32 +93,34 @@ export interface ServerRequestMeta {
   session: SockhopSession;
 }
 
-/** Events of {@linkcode SockhopServer}. */
-export type SockhopServerEvents = {
-  /** A client connected (after its session's `start()`). */
-  connect: [sock: Conn, session: SockhopSession];
-  /** A client left (after its session's `end()`). */
-  disconnect: [sock: Conn, session: SockhopSession];
-  /** A value arrived from a client. */
-  receive: [data: Payload, meta: ServerReceiveMeta];
-  /** A request arrived from a client; answer through `res`. */
-  request: [
-    req: SockhopRequest,
-    res: SockhopResponseWriteableStream,
-    meta: ServerRequestMeta,
-  ];
-  /**
-   * Bad input from a client, a client dropped as a slow consumer
-   * (`ERR_WRITE_TIMEOUT`), a connection refused over `max_connections`
-   * (`ERR_MAX_CONNECTIONS`, with a null session), a TLS handshake refused
-   * or stalled (`sock` and `session` null), or a listener that threw.
-   */
-  error: [
-    error: SockhopEventError,
-    sock: Conn | null,
-    session: SockhopSession | null,
-  ];
-} & {
-  /** A value of one type arrived, e.g. `receive:Widget`. */
-  [typed: `receive:${string}`]: [data: Payload, meta: ServerReceiveMeta];
-};
+/**
+ * Events of {@linkcode SockhopServer}; `M` as in
+ * {@linkcode SockhopClientEvents}.
+ */
+export type SockhopServerEvents<M = UntypedValues> = WithReceiveEvents<
+  {
+    /** A client connected (after its session's `start()`). */
+    connect: [sock: Conn, session: SockhopSession];
+    /** A client left (after its session's `end()`). */
+    disconnect: [sock: Conn, session: SockhopSession];
+    /** A request arrived from a client; answer through `res`. */
+    request: [
+      req: SockhopRequest,
+      res: SockhopResponseWriteableStream,
+      meta: ServerRequestMeta,
+    ];
+    /**
+     * Bad input from a client, a client dropped as a slow consumer
+     * (`ERR_WRITE_TIMEOUT`), a connection refused over `max_connections`
+     * (`ERR_MAX_CONNECTIONS`, with a null session), a TLS handshake refused
+     * or stalled (`sock` and `session` null), or a listener that threw.
+     */
+    error: [
+      error: SockhopEventError,
+      sock: Conn | null,
+      session: SockhopSession | null,
+    ];
+  },
+  M,
+  ServerReceiveMeta
+>;

@@ -43,6 +43,8 @@ import type {
 import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import { quiet } from "./util.ts";
 import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
+import type { NoTypes, TypeRegistry, ValuesOf } from "./typed_values.ts";
+import type { ReceiveArgs } from "./receive_events.ts";
 import type {
   ChannelOptions,
   Payload,
@@ -53,7 +55,8 @@ import type {
 } from "./types.ts";
 
 /** Options of {@linkcode SockhopServer}. */
-export interface SockhopServerOptions extends CommonOptions {
+export interface SockhopServerOptions<R extends TypeRegistry = TypeRegistry>
+  extends CommonOptions<R> {
   /**
    * Class wrapping each connection: {@linkcode SockhopSession} or a
    * subclass keeping per-client state.
@@ -79,7 +82,10 @@ export interface SockhopServerOptions extends CommonOptions {
 
 /** What a server's connections need of it: one of these per server. */
 interface LinkHost {
-  readonly server: SockhopServer;
+  /** The server, as its connections emit events on it (any registry). */
+  readonly server: TypedEmitter<
+    Pick<SockhopServerEvents, "request" | "disconnect">
+  >;
   readonly readPause: ReadPause;
   report(
     e: Error,
@@ -214,7 +220,8 @@ class Link implements ChannelHooks {
  * await server.close();
  * ```
  */
-export class SockhopServer extends TypedEmitter<SockhopServerEvents>
+export class SockhopServer<R extends TypeRegistry = NoTypes>
+  extends TypedEmitter<SockhopServerEvents<ValuesOf<R>>>
   implements SessionHost {
   /** Address to bind. */
   address: string;
@@ -273,7 +280,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * Makes a server; it binds on `listen()`.
    * @param opts where to listen and how to frame
    */
-  constructor(opts: SockhopServerOptions = {}) {
+  constructor(opts: SockhopServerOptions<R> = {}) {
     super();
     this.address = opts.address || "127.0.0.1";
     this.path = opts.path || null;
@@ -337,13 +344,13 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * Sends a value to one client.
    * @param sock the client's connection (from an event or `sockets`)
    * @param o the value (not null or undefined)
-   * @param callback remote callback
+   * @param callback remote callback (`A`: the answer's type)
    * @param config error_cb and timeout for the remote callback
    */
-  send(
+  send<A = Payload>(
     sock: Conn,
     o: unknown,
-    callback?: RemoteCallback,
+    callback?: RemoteCallback<A>,
     config?: SendOptions,
   ): Promise<void> {
     const found = this.#find(sock);
@@ -372,14 +379,14 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * @param o the request's payload
    * @param config timeout of the response stream
    */
-  request(
+  request<A = unknown>(
     sock: Conn,
     o: unknown,
     config?: RequestOptions,
-  ): Promise<SockhopResponseReadableStream> {
+  ): Promise<SockhopResponseReadableStream<A>> {
     const found = this.#find(sock);
     if (found instanceof Promise) return found;
-    return found.request(o, config);
+    return found.request<A>(o, config);
   }
 
   /**
@@ -454,8 +461,8 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    */
   messages(
     options?: MessagesOptions,
-  ): AsyncIterable<[Payload, ServerReceiveMeta]> {
-    return messageStream({
+  ): AsyncIterable<ReceiveArgs<ValuesOf<R>, ServerReceiveMeta>> {
+    return messageStream<ReceiveArgs<ValuesOf<R>, ServerReceiveMeta>>({
       emitter: this,
       pause: this.#readPause,
       onEnd: (end) => {
