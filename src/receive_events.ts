@@ -8,14 +8,15 @@
 import type { EventMap } from "./typed_emitter.ts";
 import type { Payload } from "./types.ts";
 
-declare const unregistered: unique symbol;
-
 /**
  * The label of a value the registry does not know (a class the peer sent
  * that is not registered). A string, branded so that comparing `meta.type`
  * with a known label leaves it out.
  */
-export type UnregisteredLabel = string & { readonly [unregistered]: true };
+export type UnregisteredLabel = string & {
+  /** Type-level brand only: no string has it. */
+  readonly "~unregistered": true;
+};
 
 /**
  * `receive` listener arguments: one `[data, meta]` pair per known label,
