@@ -97,11 +97,11 @@ export type ValuesOf<R> = R extends readonly unknown[] ? UntypedValues
  *
  * @example
  * ```ts
- * import { SockhopServer } from "@sockhop/sockhop";
+ * import { SockhopInvalidValueError, SockhopServer } from "@sockhop/sockhop";
  *
  * const server = new SockhopServer({ port: 0 });
  * server.on("error", (e) => {
- *   if (e.code === "ERR_INVALID_VALUE" && "issues" in e) {
+ *   if (e instanceof SockhopInvalidValueError) {
  *     console.log(e.label, e.issues.map((i) => i.message));
  *   }
  * });
