@@ -140,8 +140,10 @@ export type {
   ServerReceiveMeta,
   ServerRequestMeta,
   SockhopClientEvents,
+  SockhopClientOwnEvents,
   SockhopEventError,
   SockhopServerEvents,
+  SockhopServerOwnEvents,
 } from "./src/events.ts";
 export {
   DEFAULT_MAX_PENDING_BYTES,

@@ -56,34 +56,37 @@ export interface ConnectErrorInfo {
 /**
  * Events of {@linkcode SockhopClient}; `M` is the value type of each
  * label, as the client's `types` registry makes them known (see
- * {@linkcode ValuesOf}): `receive:<label>` events exist for those labels,
- * and `receive` gets their values.
+ * `ValuesOf`): `receive` (`meta.callback` is set when an answer is wanted)
+ * and `receive:<label>` (e.g. `receive:Widget`) follow it.
  */
 export type SockhopClientEvents<M = UntypedValues> = WithReceiveEvents<
-  {
-    /** A connection was made (first or automatic). */
-    connect: [sock: Conn];
-    /** The connection dropped or was closed; once per connection. */
-    disconnect: [sock: Conn];
-    /** An automatic reconnection succeeded (after its `connect`). */
-    reconnect: [sock: Conn];
-    /**
-     * An automatic connection attempt failed; `info` numbers the attempt
-     * and tells the delay until the next one.
-     */
-    connect_error: [error: SockhopEventError, info: ConnectErrorInfo];
-    /** A request arrived; answer through `res`. */
-    request: [req: SockhopRequest, res: SockhopResponseWriteableStream];
-    /**
-     * Bad input from the peer, a server that stopped reading
-     * (`ERR_WRITE_TIMEOUT`, then the drop), a TLS failure (e.g. the server
-     * refused this client's certificate), or a listener that threw.
-     */
-    error: [error: SockhopEventError];
-  },
+  SockhopClientOwnEvents,
   M,
   ReceiveMeta
 >;
+
+/** Events of {@linkcode SockhopClient} besides the received values. */
+export type SockhopClientOwnEvents = {
+  /** A connection was made (first or automatic). */
+  connect: [sock: Conn];
+  /** The connection dropped or was closed; once per connection. */
+  disconnect: [sock: Conn];
+  /** An automatic reconnection succeeded (after its `connect`). */
+  reconnect: [sock: Conn];
+  /**
+   * An automatic connection attempt failed; `info` numbers the attempt
+   * and tells the delay until the next one.
+   */
+  connect_error: [error: SockhopEventError, info: ConnectErrorInfo];
+  /** A request arrived; answer through `res`. */
+  request: [req: SockhopRequest, res: SockhopResponseWriteableStream];
+  /**
+   * Bad input from the peer, a server that stopped reading
+   * (`ERR_WRITE_TIMEOUT`, then the drop), a TLS failure (e.g. the server
+   * refused this client's certificate), or a listener that threw.
+   */
+  error: [error: SockhopEventError];
+};
 
 /** Meta of a server's `request` event. */
 export interface ServerRequestMeta {
@@ -98,29 +101,32 @@ export interface ServerRequestMeta {
  * {@linkcode SockhopClientEvents}.
  */
 export type SockhopServerEvents<M = UntypedValues> = WithReceiveEvents<
-  {
-    /** A client connected (after its session's `start()`). */
-    connect: [sock: Conn, session: SockhopSession];
-    /** A client left (after its session's `end()`). */
-    disconnect: [sock: Conn, session: SockhopSession];
-    /** A request arrived from a client; answer through `res`. */
-    request: [
-      req: SockhopRequest,
-      res: SockhopResponseWriteableStream,
-      meta: ServerRequestMeta,
-    ];
-    /**
-     * Bad input from a client, a client dropped as a slow consumer
-     * (`ERR_WRITE_TIMEOUT`), a connection refused over `max_connections`
-     * (`ERR_MAX_CONNECTIONS`, with a null session), a TLS handshake refused
-     * or stalled (`sock` and `session` null), or a listener that threw.
-     */
-    error: [
-      error: SockhopEventError,
-      sock: Conn | null,
-      session: SockhopSession | null,
-    ];
-  },
+  SockhopServerOwnEvents,
   M,
   ServerReceiveMeta
 >;
+
+/** Events of {@linkcode SockhopServer} besides the received values. */
+export type SockhopServerOwnEvents = {
+  /** A client connected (after its session's `start()`). */
+  connect: [sock: Conn, session: SockhopSession];
+  /** A client left (after its session's `end()`). */
+  disconnect: [sock: Conn, session: SockhopSession];
+  /** A request arrived from a client; answer through `res`. */
+  request: [
+    req: SockhopRequest,
+    res: SockhopResponseWriteableStream,
+    meta: ServerRequestMeta,
+  ];
+  /**
+   * Bad input from a client, a client dropped as a slow consumer
+   * (`ERR_WRITE_TIMEOUT`), a connection refused over `max_connections`
+   * (`ERR_MAX_CONNECTIONS`, with a null session), a TLS handshake refused
+   * or stalled (`sock` and `session` null), or a listener that threw.
+   */
+  error: [
+    error: SockhopEventError,
+    sock: Conn | null,
+    session: SockhopSession | null,
+  ];
+};
