@@ -122,7 +122,8 @@ export interface CommonOptions<R extends TypeRegistry = TypeRegistry> {
    * callback or response stream gets it; one that fails emits `error` with
    * `ERR_INVALID_VALUE` instead. A server's sessions use the server's.
    * Typed events follow the registry: `receive:<label>` listeners get the
-   * label's type. Nothing changes on the wire. See README "Typed values".
+   * label's type. Nothing changes on the wire. With `peer_type: "json"`
+   * (no labels) nothing is checked. See README "Typed values".
    */
   types?: R;
   /**

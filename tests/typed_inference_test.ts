@@ -107,6 +107,11 @@ export async function typingsCompile(): Promise<void> {
   // @ts-expect-error: the packets are Receipts
   void data.total;
   await server.send<Receipt>(server.sockets[0], {}, (r) => r.id);
+  await server.sessions[0].send<Receipt>({}, (r) => r.id);
+  // @ts-expect-error: a Receipt has no `total`
+  await server.sessions[0].send<Receipt>({}, (r) => r.total);
+  const fromSession = await server.sessions[0].request<Receipt>({});
+  void (await fromSession.next()).data.id;
   const answer = await server.request<Order>(server.sockets[0], {});
   for await (const packet of answer) packet.data.total(1);
 
