@@ -16,6 +16,7 @@ import {
   type StandardSchemaV1,
 } from "../mod.ts";
 import { collect, isCode, once, within } from "./helpers/util.ts";
+import { MAX_HELD_FRAMES } from "../src/typed_receiver.ts";
 
 type Received = [data: unknown, meta: { type: string }];
 
@@ -293,6 +294,33 @@ const positive = z.object({ n: z.number().positive() });
 class Count {
   constructor(public n: number) {}
 }
+
+describe("types: bounded waiting", () => {
+  it("closes a connection whose values pile up behind an async schema", async () => {
+    // A schema that never answers: everything after the first value waits.
+    const stuck: StandardSchemaV1 = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: () => new Promise(() => {}),
+      },
+    };
+    await using p = await typedPair({ types: { Order: stuck } });
+    let received = 0;
+    p.server.on("receive", () => received++);
+    const errored = once(p.server, "error", 20_000);
+    const gone = once(p.server, "disconnect", 20_000);
+    await p.client._send_message({ type: "Order", data: {} });
+    const flood = [];
+    for (let i = 0; i <= MAX_HELD_FRAMES; i++) flood.push(p.client.send(i));
+    await Promise.allSettled(flood);
+    const [error] = await within(errored, 20_000);
+    assert.equal((error as SockhopError).code, "ERR_BAD_DATA");
+    assert.match((error as Error).message, /wait for validation/);
+    await within(gone, 20_000);
+    assert.equal(received, 0);
+  });
+});
 
 describe("types: remote callbacks and requests with invalid values", () => {
   it("a message wanting a callback is not answered; the sender times out", async () => {
