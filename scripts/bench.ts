@@ -202,6 +202,17 @@ for (const t of transports) {
     [`(b) requests vs original${tag}`, b.request_rt / c.request_rt, 1.2],
     [`(a) callbacks vs original${tag}`, a.callback_rt / c.callback_rt, 1.3],
     [`(b) callbacks vs original${tag}`, b.callback_rt / c.callback_rt, 1.2],
+    // Issue 24: a registry (class + schema) costs under 20% of a round trip.
+    [
+      `(a) callbacks with types vs without${tag}`,
+      a.callback_rt_typed / a.callback_rt,
+      0.8,
+    ],
+    [
+      `(b) callbacks with types vs without${tag}`,
+      b.callback_rt_typed / b.callback_rt,
+      0.8,
+    ],
     [`(a) requests vs Deno floor${tag}`, a.request_rt / fd.round_trip, 0.9],
     [`(b) requests vs node:net floor${tag}`, b.request_rt / fn.round_trip, 0.9],
     [`(a) callbacks vs Deno floor${tag}`, a.callback_rt / fd.round_trip, 0.9],
