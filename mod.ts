@@ -85,6 +85,33 @@ export {
 } from "./src/session.ts";
 export { SockhopError, type SockhopErrorCode } from "./src/errors.ts";
 export { SockhopSocket, type SockhopSocketState } from "./src/socket_handle.ts";
+export {
+  type BuiltinValues,
+  type ClassAndSchema,
+  type ClassValue,
+  type EntryValue,
+  type NoTypes,
+  SockhopInvalidValueError,
+  type TypeClass,
+  type TypeEntry,
+  type TypeRegistry,
+  type UntypedValues,
+  type ValuesOf,
+} from "./src/typed_values.ts";
+export type {
+  StandardIssue,
+  StandardOutput,
+  StandardResult,
+  StandardSchemaProps,
+  StandardSchemaV1,
+  StandardTypes,
+} from "./src/standard_schema.ts";
+export type {
+  ReceiveArgs,
+  TypedReceiveEvents,
+  UnregisteredLabel,
+  WithReceiveEvents,
+} from "./src/receive_events.ts";
 export type { CommonOptions } from "./src/options.ts";
 export type {
   SockhopClientStats,
@@ -129,8 +156,10 @@ export type {
   ServerReceiveMeta,
   ServerRequestMeta,
   SockhopClientEvents,
+  SockhopClientOwnEvents,
   SockhopEventError,
   SockhopServerEvents,
+  SockhopServerOwnEvents,
 } from "./src/events.ts";
 export {
   DEFAULT_MAX_PENDING_BYTES,

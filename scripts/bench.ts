@@ -26,6 +26,8 @@ interface Suite {
   one_way: number;
   request_rt: number;
   callback_rt: number;
+  /** Remote-callback round trips with a class and a schema (0: none). */
+  callback_rt_typed: number;
   in_flight_64: number;
   fan_out: number;
   mib8_ms: number;
@@ -130,6 +132,11 @@ const rows: [string, keyof Suite, "rate" | "ms"][] = [
   ["one-way, 100,000 small objects", "one_way", "rate"],
   ["sequential request/response round trips", "request_rt", "rate"],
   ["sequential remote-callback round trips", "callback_rt", "rate"],
+  [
+    "the same with `types` (class + schema, checked both ways)",
+    "callback_rt_typed",
+    "rate",
+  ],
   ["64 requests in flight", "in_flight_64", "rate"],
   ["fan-out: `sendall` to 100 clients (deliveries)", "fan_out", "rate"],
   ["one 8 MiB string", "mib8_ms", "ms"],
@@ -153,14 +160,16 @@ for (const t of transports) {
   ];
   for (const [label, key, unit] of rows) {
     const cells = [a[key], b[key], c[key]].map((v) =>
-      unit === "ms" ? `${v.toFixed(0)} ms` : rate(v)
+      v === 0 ? "-" : unit === "ms" ? `${v.toFixed(0)} ms` : rate(v)
     );
     const ratios = unit === "ms"
       ? [c[key] / a[key], c[key] / b[key]]
       : [a[key] / c[key], b[key] / c[key]];
-    lines.push(
-      `| ${label} | ${cells.join(" | ")} | ${ratios.map(x).join(" | ")} |`,
-    );
+    // The typed row compares with the same round trip without `types`.
+    const compared = key === "callback_rt_typed"
+      ? [a, b].map((r) => `${x(r[key] / r.callback_rt)} of untyped`)
+      : ratios.map(x);
+    lines.push(`| ${label} | ${cells.join(" | ")} | ${compared.join(" | ")} |`);
   }
   if (t === "tcp") {
     const [ia, ib, ic] = idle.map((i) => i.idle_kib);
@@ -193,6 +202,17 @@ for (const t of transports) {
     [`(b) requests vs original${tag}`, b.request_rt / c.request_rt, 1.2],
     [`(a) callbacks vs original${tag}`, a.callback_rt / c.callback_rt, 1.3],
     [`(b) callbacks vs original${tag}`, b.callback_rt / c.callback_rt, 1.2],
+    // Issue 24: a registry (class + schema) costs under 20% of a round trip.
+    [
+      `(a) callbacks with types vs without${tag}`,
+      a.callback_rt_typed / a.callback_rt,
+      0.8,
+    ],
+    [
+      `(b) callbacks with types vs without${tag}`,
+      b.callback_rt_typed / b.callback_rt,
+      0.8,
+    ],
     [`(a) requests vs Deno floor${tag}`, a.request_rt / fd.round_trip, 0.9],
     [`(b) requests vs node:net floor${tag}`, b.request_rt / fn.round_trip, 0.9],
     [`(a) callbacks vs Deno floor${tag}`, a.callback_rt / fd.round_trip, 0.9],

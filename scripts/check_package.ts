@@ -21,6 +21,7 @@
 import { build } from "./build_npm.ts";
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -169,6 +170,11 @@ const EXAMPLES: Record<string, string[]> = {
     "true String done",
   ],
   "dispose.mjs": ["{ echo: 'hi' }"],
+  "typed_class.mjs": ["an Order? true 30", "receipt for bolts: 30"],
+  "typed_schema.mjs": [
+    "greenhouse: 21.5 °C",
+    "refused: ERR_INVALID_VALUE Reading celsius",
+  ],
   "widget.mjs": [
     "server got a Widget: { name: 'sprocket', teeth: 12 }",
     "client got the callback: { thanks: 'for the sprocket' }",
@@ -178,6 +184,13 @@ const EXAMPLES: Record<string, string[]> = {
     "client got the callback: { thanks: 'for the sprocket' }",
   ],
 };
+
+/**
+ * Packages the examples import besides this one (the README's schema
+ * example uses Zod), copied from this project's dev dependencies into the
+ * scratch project, which installs offline.
+ */
+const EXAMPLE_DEPENDENCIES = ["zod"];
 
 /** Output as EXAMPLES compares it. */
 function normalize(out: string): string {
@@ -193,6 +206,13 @@ function normalize(out: string): string {
 async function runExamples(runtime: "node" | "bun"): Promise<Outcome> {
   const command = runtime === "node" ? "node" : bin("bun");
   const failures: string[] = [];
+  // Examples that use a validator find it as an installed dependency.
+  for (const dep of EXAMPLE_DEPENDENCIES) {
+    const dest = join(project, "node_modules", dep);
+    if (!existsSync(dest)) {
+      cpSync(join(root, "node_modules", dep), dest, { recursive: true });
+    }
+  }
   for (const [file, expected] of Object.entries(EXAMPLES)) {
     copyFileSync(
       join(root, "scripts", "npm_examples", file),

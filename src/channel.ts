@@ -15,6 +15,7 @@ import {
 } from "./response_stream.ts";
 import type { ReadPause } from "./read_pause.ts";
 import { TimedMap, type TimedMapReason } from "./timed_map.ts";
+import { TypedReceiver } from "./typed_receiver.ts";
 import type { Conn } from "./transport/types.ts";
 import type {
   ChannelOptions,
@@ -152,6 +153,8 @@ export class Channel {
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** When bytes last arrived (read only by the idle check). */
   #receivedAt = 0;
+  /** Checks received values against `types` (made on first use). */
+  #typed: TypedReceiver | undefined;
 
   /**
    * @param conn the connection
@@ -400,7 +403,7 @@ export class Channel {
       return json === undefined ? unrepresentable() : json + this.#tx;
     }
     if (o === null || o === undefined) return noData(o);
-    const bad = unsendable(o);
+    const bad = unsendable(o) ?? this.#opts.outgoing?.(o);
     if (bad) return Promise.reject(bad);
     try {
       json = payloadJSON(o);
@@ -442,10 +445,10 @@ export class Channel {
   /**
    * Sends a request; resolves, once it is written, to its response stream.
    */
-  async request(
+  async request<A = unknown>(
     o: unknown,
     config?: RequestOptions,
-  ): Promise<SockhopResponseReadableStream> {
+  ): Promise<SockhopResponseReadableStream<A>> {
     const signal = config?.signal;
     if (this.#opts.peer_type !== "Sockhop") {
       throw new SockhopError(
@@ -516,7 +519,7 @@ export class Channel {
     } finally {
       stream._release();
     }
-    return stream;
+    return stream as SockhopResponseReadableStream<A>;
   }
 
   /**
@@ -556,6 +559,8 @@ export class Channel {
    */
   #payload(data: unknown): string | Promise<void> {
     if (this.#closed) return quiet(Promise.reject(destroyed()));
+    const refused = this.#opts.outgoing?.(data);
+    if (refused) return Promise.reject(refused);
     let json: string | undefined;
     try {
       json = payloadJSON(data);
@@ -675,14 +680,28 @@ export class Channel {
     try {
       if (this.#opts.peer_type === "json") {
         this.#hooks.receive(frame, typeName(frame), undefined);
-      } else {
+      } else if (this.#opts.types === undefined) {
         this.#handle(frame);
+      } else {
+        (this.#typed ??= this.#typedReceiver()).take(frame);
       }
     } catch (e) {
       // A user handler threw: report it like an EventEmitter would, without
       // tearing down the connection's read loop.
       this.#report(e as Error);
     }
+  }
+
+  #typedReceiver(): TypedReceiver {
+    return new TypedReceiver(this.#opts.types!, {
+      handle: (frame) => this.#handle(frame),
+      report: (e) => this.#report(e),
+      refuse: (id, e) => {
+        this.#callbackMap?.drop(id, "invalid");
+        this.#streamMap?.extract(id)?.end(e);
+      },
+      closed: () => this.#closed,
+    }, () => this.close());
   }
 
   #handle(frame: unknown): void {

@@ -47,10 +47,13 @@ import type {
 } from "./types.ts";
 import { payload } from "./wire/envelope.ts";
 import type { SockhopPing } from "./wire/ping.ts";
+import type { NoTypes, TypeRegistry, ValuesOf } from "./typed_values.ts";
+import type { ReceiveArgs } from "./receive_events.ts";
 import { DEFAULT_MAX_PENDING_BYTES } from "./write_queue.ts";
 
 /** Options of {@linkcode SockhopClient}. */
-export interface SockhopClientOptions extends CommonOptions {
+export interface SockhopClientOptions<R extends TypeRegistry = TypeRegistry>
+  extends CommonOptions<R> {
   /**
    * Delay before an automatic connection attempt (`start()`,
    * `connect({ auto_reconnect: true })`), in ms: the first attempt after a
@@ -208,7 +211,8 @@ function frameChars(value: unknown): number {
  * await Promise.allSettled([held, started]);
  * ```
  */
-export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
+export class SockhopClient<R extends TypeRegistry = NoTypes>
+  extends TypedEmitter<SockhopClientEvents<ValuesOf<R>>> {
   /** Unix socket path, or null for TCP. */
   path: string | null;
   /** Server address. */
@@ -270,7 +274,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * `start()`.
    * @param opts where to connect and how to frame
    */
-  constructor(opts: SockhopClientOptions = {}) {
+  constructor(opts: SockhopClientOptions<R> = {}) {
     super();
     this.path = opts.path || null;
     this.address = opts.address || "127.0.0.1";
@@ -443,12 +447,12 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * represent, and `ERR_SEND_QUEUE_FULL` when `max_pending_bytes` wait
    * unwritten.
    * @param o the value (not null or undefined)
-   * @param callback remote callback
+   * @param callback remote callback (`A`: the answer's type)
    * @param config error_cb and timeout for the remote callback
    */
-  send(
+  send<A = Payload>(
     o: unknown,
-    callback?: RemoteCallback,
+    callback?: RemoteCallback<A>,
     config?: SendOptions,
   ): Promise<void> {
     const channel = this.#channel;
@@ -496,13 +500,15 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * @param o the request's payload
    * @param config timeout of the response stream, in ms
    */
-  request(
+  request<A = unknown>(
     o: unknown,
     config?: RequestOptions,
-  ): Promise<SockhopResponseReadableStream> {
+  ): Promise<SockhopResponseReadableStream<A>> {
     const channel = this.#channel;
-    if (channel) return channel.request(o, config);
-    if (this.#connecting) return this.#hold((ch) => ch.request(o, config), o);
+    if (channel) return channel.request<A>(o, config);
+    if (this.#connecting) {
+      return this.#hold((ch) => ch.request<A>(o, config), o);
+    }
     return this.#notConnected();
   }
 
@@ -555,8 +561,10 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * ```
    * @param options the buffer's size
    */
-  messages(options?: MessagesOptions): AsyncIterable<[Payload, ReceiveMeta]> {
-    return messageStream({
+  messages(
+    options?: MessagesOptions,
+  ): AsyncIterable<ReceiveArgs<ValuesOf<R>, ReceiveMeta>> {
+    return messageStream<ReceiveArgs<ValuesOf<R>, ReceiveMeta>>({
       emitter: this,
       pause: this.#readPause,
       onEnd: (end) => {

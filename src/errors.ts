@@ -46,6 +46,10 @@
  *   is not a whole number from 0 to 65535 (Node's code and message).
  * - `ERR_MAX_CONNECTIONS`: a server refused (closed at once) a connection
  *   over `max_connections`.
+ * - `ERR_INVALID_VALUE`: a received value failed the `types` registry's
+ *   check (its schema, or its revival), or a value failed its schema
+ *   before sending (`validate_outgoing`); the error is a
+ *   `SockhopInvalidValueError` carrying `label` and `issues`.
  */
 export type SockhopErrorCode =
   | "ERR_MULTICONNECT"
@@ -67,7 +71,8 @@ export type SockhopErrorCode =
   | "ERR_WRITE_TIMEOUT"
   | "ERR_MAX_CONNECTIONS"
   | "ERR_ABORTED"
-  | "ERR_SOCKET_BAD_PORT";
+  | "ERR_SOCKET_BAD_PORT"
+  | "ERR_INVALID_VALUE";
 
 /**
  * An error raised by Sockhop. `code` says what kind of failure it is, so

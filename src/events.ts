@@ -10,8 +10,10 @@ import type {
 } from "./response_stream.ts";
 import type { SockhopSession } from "./session.ts";
 import type { SockhopSocket } from "./socket_handle.ts";
-import type { Payload, ReceiveMeta } from "./types.ts";
+import type { ReceiveMeta } from "./types.ts";
 import type { SockhopErrorCode } from "./errors.ts";
+import type { WithReceiveEvents } from "./receive_events.ts";
+import type { UntypedValues } from "./typed_values.ts";
 
 /**
  * What `error` listeners get: a {@linkcode SockhopError}, or an error of
@@ -51,8 +53,20 @@ export interface ConnectErrorInfo {
   next_delay: number;
 }
 
-/** Events of {@linkcode SockhopClient}. */
-export type SockhopClientEvents = {
+/**
+ * Events of {@linkcode SockhopClient}; `M` is the value type of each
+ * label, as the client's `types` registry makes them known (see
+ * `ValuesOf`): `receive` (`meta.callback` is set when an answer is wanted)
+ * and `receive:<label>` (e.g. `receive:Widget`) follow it.
+ */
+export type SockhopClientEvents<M = UntypedValues> = WithReceiveEvents<
+  SockhopClientOwnEvents,
+  M,
+  ReceiveMeta
+>;
+
+/** Events of {@linkcode SockhopClient} besides the received values. */
+export type SockhopClientOwnEvents = {
   /** A connection was made (first or automatic). */
   connect: [sock: SockhopSocket];
   /** The connection dropped or was closed; once per connection. */
@@ -64,8 +78,6 @@ export type SockhopClientEvents = {
    * and tells the delay until the next one.
    */
   connect_error: [error: SockhopEventError, info: ConnectErrorInfo];
-  /** A value arrived; `meta.callback` is set when an answer is wanted. */
-  receive: [data: Payload, meta: ReceiveMeta];
   /** A request arrived; answer through `res`. */
   request: [req: SockhopRequest, res: SockhopResponseWriteableStream];
   /**
@@ -74,9 +86,6 @@ export type SockhopClientEvents = {
    * refused this client's certificate), or a listener that threw.
    */
   error: [error: SockhopEventError];
-} & {
-  /** A value of one type arrived, e.g. `receive:Widget`. */
-  [typed: `receive:${string}`]: [data: Payload, meta: ReceiveMeta];
 };
 
 /** Meta of a server's `request` event. */
@@ -87,14 +96,22 @@ export interface ServerRequestMeta {
   session: SockhopSession;
 }
 
-/** Events of {@linkcode SockhopServer}. */
-export type SockhopServerEvents = {
+/**
+ * Events of {@linkcode SockhopServer}; `M` as in
+ * {@linkcode SockhopClientEvents}.
+ */
+export type SockhopServerEvents<M = UntypedValues> = WithReceiveEvents<
+  SockhopServerOwnEvents,
+  M,
+  ServerReceiveMeta
+>;
+
+/** Events of {@linkcode SockhopServer} besides the received values. */
+export type SockhopServerOwnEvents = {
   /** A client connected (after its session's `start()`). */
   connect: [sock: SockhopSocket, session: SockhopSession];
   /** A client left (after its session's `end()`). */
   disconnect: [sock: SockhopSocket, session: SockhopSession];
-  /** A value arrived from a client. */
-  receive: [data: Payload, meta: ServerReceiveMeta];
   /** A request arrived from a client; answer through `res`. */
   request: [
     req: SockhopRequest,
@@ -112,7 +129,4 @@ export type SockhopServerEvents = {
     sock: SockhopSocket | null,
     session: SockhopSession | null,
   ];
-} & {
-  /** A value of one type arrived, e.g. `receive:Widget`. */
-  [typed: `receive:${string}`]: [data: Payload, meta: ServerReceiveMeta];
 };

@@ -8,7 +8,6 @@
 import type { EventEmitter } from "node:events";
 import { AsyncQueue } from "./async_queue.ts";
 import type { ReadPause } from "./read_pause.ts";
-import type { Payload } from "./types.ts";
 
 /** Options of `messages()`. */
 export interface MessagesOptions {
@@ -34,18 +33,18 @@ export interface MessageSource {
 }
 
 /**
- * An async iterable of `[data, meta]` pairs. Buffering starts when the
+ * An async iterable of `[data, meta]` pairs (`P`: their type). Buffering starts when the
  * iteration starts and stops when it ends: at the source's end, or when
  * the loop is left early (`break`, `return`, a throw).
  * @param source values, the pause switch and the end
  * @param options the buffer's size
  */
-export function messageStream<M>(
+export function messageStream<P extends [unknown, unknown]>(
   source: MessageSource,
   { buffer = 256 }: MessagesOptions = {},
-): AsyncIterable<[Payload, M]> {
+): AsyncIterable<P> {
   return {
-    [Symbol.asyncIterator](): AsyncIterator<[Payload, M]> {
+    [Symbol.asyncIterator](): AsyncIterator<P> {
       let holding = false;
       const release = () => {
         if (holding) source.pause.release();
@@ -56,7 +55,7 @@ export function messageStream<M>(
         unregister();
         release();
       };
-      const queue = new AsyncQueue<[Payload, M]>({
+      const queue = new AsyncQueue<P>({
         highWater: Math.max(1, buffer),
         onHigh: () => {
           if (!holding) source.pause.hold();
@@ -69,7 +68,7 @@ export function messageStream<M>(
           queue.end();
         },
       });
-      const onReceive = (data: Payload, meta: M) => queue.push([data, meta]);
+      const onReceive = (...pair: P) => queue.push(pair);
       source.emitter.on("receive", onReceive);
       const unregister = source.onEnd(() => {
         stop();

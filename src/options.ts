@@ -8,6 +8,7 @@ import { SockhopError } from "./errors.ts";
 import { transport } from "./transport/runtime.ts";
 import type { TlsOptions } from "./transport/types.ts";
 import type { ChannelOptions } from "./types.ts";
+import { TypeBook, type TypeRegistry } from "./typed_values.ts";
 import { type Terminator, terminatorPair } from "./wire/framing.ts";
 import { DEFAULT_WRITE_TIMEOUT } from "./write_queue.ts";
 
@@ -29,7 +30,7 @@ import { DEFAULT_WRITE_TIMEOUT } from "./write_queue.ts";
  * await server.close();
  * ```
  */
-export interface CommonOptions {
+export interface CommonOptions<R extends TypeRegistry = TypeRegistry> {
   /** Unix domain socket path; overrides `address` and `port`. */
   path?: string;
   /**
@@ -112,6 +113,28 @@ export interface CommonOptions {
    * runtime accepts.
    */
   ssl_options?: TlsOptions;
+  /**
+   * The registry of types: labels mapped to a class, a Standard Schema
+   * (Zod, Valibot, ArkType, ...) or `{ class, schema }`, or an array of
+   * classes labelled by their names. A received value whose label is
+   * registered is validated by its schema, then revived as an instance of
+   * its class (by its static `fromJSON(data)`, or without running the
+   * constructor, given the received fields) before any listener, remote
+   * callback or response stream gets it; one that fails emits `error` with
+   * `ERR_INVALID_VALUE` instead. A server's sessions use the server's.
+   * Typed events follow the registry: `receive:<label>` listeners get the
+   * label's type. Nothing changes on the wire. With `peer_type: "json"`
+   * (no labels) nothing is checked. See README "Typed values".
+   */
+  types?: R;
+  /**
+   * Also validate values before sending them, with the schema of their
+   * label (the name of their class) in `types`: a value that fails makes
+   * the send reject with `ERR_INVALID_VALUE`, before anything is written.
+   * Outgoing checks are synchronous: an async schema refuses the value.
+   * @default {false}
+   */
+  validate_outgoing?: boolean;
 }
 
 /**
@@ -129,7 +152,18 @@ export function channelOptions(opts: CommonOptions): ChannelOptions {
     idle_timeout: duration(opts.idle_timeout, 0),
     response_timeout: opts.response_timeout ?? 30000,
     user_bytes: transport.userBytes,
+    ...typeOptions(opts),
   };
+}
+
+/** The registry's channel options; none without a registry. */
+function typeOptions(
+  opts: CommonOptions,
+): Pick<ChannelOptions, "types" | "outgoing"> {
+  const types = opts.types && new TypeBook(opts.types);
+  if (!types?.size) return {};
+  if (!opts.validate_outgoing) return { types };
+  return { types, outgoing: (value) => types.refuses(value) };
 }
 
 /** A timeout option in ms: its default when unset; 0 (off) unless positive. */

@@ -49,6 +49,8 @@ import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import { quiet } from "./util.ts";
 import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
 import { refusedSocket, SockhopSocket } from "./socket_handle.ts";
+import type { NoTypes, TypeRegistry, ValuesOf } from "./typed_values.ts";
+import type { ReceiveArgs } from "./receive_events.ts";
 import type {
   ChannelOptions,
   Payload,
@@ -63,7 +65,8 @@ const nextTurn = (): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, 0));
 
 /** Options of {@linkcode SockhopServer}. */
-export interface SockhopServerOptions extends CommonOptions {
+export interface SockhopServerOptions<R extends TypeRegistry = TypeRegistry>
+  extends CommonOptions<R> {
   /**
    * Class wrapping each connection: {@linkcode SockhopSession} or a
    * subclass keeping per-client state.
@@ -89,7 +92,10 @@ export interface SockhopServerOptions extends CommonOptions {
 
 /** What a server's connections need of it: one of these per server. */
 interface LinkHost {
-  readonly server: SockhopServer;
+  /** The server, as its connections emit events on it (any registry). */
+  readonly server: TypedEmitter<
+    Pick<SockhopServerEvents, "request" | "disconnect">
+  >;
   readonly readPause: ReadPause;
   report(
     e: Error,
@@ -224,7 +230,8 @@ class Link implements ChannelHooks {
  * await server.close();
  * ```
  */
-export class SockhopServer extends TypedEmitter<SockhopServerEvents>
+export class SockhopServer<R extends TypeRegistry = NoTypes>
+  extends TypedEmitter<SockhopServerEvents<ValuesOf<R>>>
   implements SessionHost {
   /** Address to bind. */
   address: string;
@@ -283,7 +290,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * Makes a server; it binds on `listen()`.
    * @param opts where to listen and how to frame
    */
-  constructor(opts: SockhopServerOptions = {}) {
+  constructor(opts: SockhopServerOptions<R> = {}) {
     super();
     this.address = opts.address || "127.0.0.1";
     this.path = opts.path || null;
@@ -347,13 +354,13 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * Sends a value to one client.
    * @param sock the client's connection (from an event or `sockets`)
    * @param o the value (not null or undefined)
-   * @param callback remote callback
+   * @param callback remote callback (`A`: the answer's type)
    * @param config error_cb and timeout for the remote callback
    */
-  send(
+  send<A = Payload>(
     sock: SockhopSocket,
     o: unknown,
-    callback?: RemoteCallback,
+    callback?: RemoteCallback<A>,
     config?: SendOptions,
   ): Promise<void> {
     const found = this.#find(sock);
@@ -382,14 +389,14 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * @param o the request's payload
    * @param config timeout of the response stream
    */
-  request(
+  request<A = unknown>(
     sock: SockhopSocket,
     o: unknown,
     config?: RequestOptions,
-  ): Promise<SockhopResponseReadableStream> {
+  ): Promise<SockhopResponseReadableStream<A>> {
     const found = this.#find(sock);
     if (found instanceof Promise) return found;
-    return found.request(o, config);
+    return found.request<A>(o, config);
   }
 
   /**
@@ -464,8 +471,8 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    */
   messages(
     options?: MessagesOptions,
-  ): AsyncIterable<[Payload, ServerReceiveMeta]> {
-    return messageStream({
+  ): AsyncIterable<ReceiveArgs<ValuesOf<R>, ServerReceiveMeta>> {
+    return messageStream<ReceiveArgs<ValuesOf<R>, ServerReceiveMeta>>({
       emitter: this,
       pause: this.#readPause,
       onEnd: (end) => {

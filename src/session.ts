@@ -9,7 +9,12 @@ import type { SockhopStats } from "./stats.ts";
 import type { PeerCertificate } from "./transport/types.ts";
 import type { SockhopSocket } from "./socket_handle.ts";
 import { rethrow, TypedEmitter } from "./typed_emitter.ts";
-import type { RemoteCallback, RequestOptions, SendOptions } from "./types.ts";
+import type {
+  Payload,
+  RemoteCallback,
+  RequestOptions,
+  SendOptions,
+} from "./types.ts";
 
 /** Events of a session: none are built in, any name may be used. */
 // deno-lint-ignore no-explicit-any
@@ -224,12 +229,12 @@ export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
   /**
    * Sends a value to this client.
    * @param obj the value
-   * @param callback remote callback
+   * @param callback remote callback (`A`: the answer's type)
    * @param config error_cb and timeout for the remote callback
    */
-  send(
+  send<A = Payload>(
     obj: unknown,
-    callback?: RemoteCallback,
+    callback?: RemoteCallback<A>,
     config?: SendOptions,
   ): Promise<void> {
     return this.#server.send(this.#sock, obj, callback, config);
@@ -240,11 +245,13 @@ export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
    * @param obj the request's payload
    * @param config timeout of the response stream
    */
-  request(
+  request<A = unknown>(
     obj: unknown,
     config?: RequestOptions,
-  ): Promise<SockhopResponseReadableStream> {
-    return this.#server.request(this.#sock, obj, config);
+  ): Promise<SockhopResponseReadableStream<A>> {
+    return this.#server.request(this.#sock, obj, config) as Promise<
+      SockhopResponseReadableStream<A>
+    >;
   }
 
   /** Disconnects this client. */

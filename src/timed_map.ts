@@ -3,12 +3,16 @@
  * @module
  */
 
-/** Why an entry left a {@linkcode TimedMap}. */
+/**
+ * Why an entry left a {@linkcode TimedMap}; "invalid" is given by
+ * {@linkcode TimedMap.prototype.drop} (a refused remote-callback answer).
+ */
 export type TimedMapReason =
   | "timed-out"
   | "deleted"
   | "overwritten"
-  | "stopped";
+  | "stopped"
+  | "invalid";
 
 /** Told why an entry left the map. */
 export type TimedMapCallback = (reason: TimedMapReason) => void;
@@ -160,11 +164,22 @@ export class TimedMap<K = unknown, V = unknown> {
    * @returns whether there was an entry
    */
   delete(key: K): boolean {
+    return this.drop(key, "deleted");
+  }
+
+  /**
+   * Removes an entry, telling its callback `reason` (a connection drops a
+   * remote callback whose answer was refused with "invalid").
+   * @param key the key
+   * @param reason why it left
+   * @returns whether there was an entry
+   */
+  drop(key: K, reason: TimedMapReason): boolean {
     const entry = this.#map.get(key);
     if (!entry) return false;
     this.#map.delete(key);
     if (this.#map.size === 0) this.#ref(false);
-    entry.cb("deleted");
+    entry.cb(reason);
     return true;
   }
 

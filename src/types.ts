@@ -5,7 +5,9 @@
  * @module
  */
 
+import type { SockhopError } from "./errors.ts";
 import type { TimedMapReason } from "./timed_map.ts";
+import type { TypeBook } from "./typed_values.ts";
 import type { Terminator } from "./wire/framing.ts";
 
 /**
@@ -23,9 +25,12 @@ export interface ReceiveMeta {
   callback?: (reply?: unknown) => Promise<void>;
 }
 
-/** Called with a remote callback's answer. */
+/**
+ * Called with a remote callback's answer; `A` states the answer's type
+ * (revived by the `types` registry when its label is registered).
+ */
 // deno-lint-ignore no-explicit-any
-export type RemoteCallback = (data: any, meta: { type: string }) => void;
+export type RemoteCallback<A = any> = (data: A, meta: { type: string }) => void;
 
 /** Options of a send that asks for a remote callback. */
 export interface SendOptions {
@@ -33,8 +38,10 @@ export interface SendOptions {
    * Told why the callback was dropped unanswered: `"timed-out"` when no
    * answer came within `timeout`, `"stopped"` when the connection closed
    * first (a disconnect, a kill, or the peer going away), `"aborted"` when
-   * `signal` aborted. Not called once the answer has come, nor when the
-   * send itself failed (its promise rejects instead).
+   * `signal` aborted, `"invalid"` when the answer failed the `types`
+   * registry's check (an `ERR_INVALID_VALUE` error event tells why). Not
+   * called once the answer has come, nor when the send itself failed (its
+   * promise rejects instead).
    */
   error_cb?: (reason: TimedMapReason | "aborted") => void;
   /** How long to wait for the answer, in ms (default `response_timeout`). */
@@ -75,4 +82,8 @@ export interface ChannelOptions {
    * `Buffer` in Node); default: the bytes as they are.
    */
   user_bytes?: (bytes: Uint8Array) => Uint8Array;
+  /** The `types` registry: received values are checked and revived. */
+  types?: TypeBook;
+  /** With `validate_outgoing`: why a value may not be sent, if it may not. */
+  outgoing?: (value: unknown) => SockhopError | undefined;
 }

@@ -48,6 +48,25 @@ describe("examples", () => {
     assert.match(stdout, /unanswered request: ERR_RESPONSE_TIMEOUT/);
   });
 
+  it("typed_class.ts: an Order arrives as an Order, the answer as a Receipt", async () => {
+    const { code, stdout, stderr } = await runExample(
+      "scripts/examples/typed_class.ts",
+    );
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /an Order\? true 30\n/);
+    assert.match(stdout, /receipt for bolts: 30\n/);
+  });
+
+  it("typed_schema.ts: a Zod schema lets one Reading through, refuses one", async () => {
+    const { code, stdout, stderr } = await runExample(
+      "scripts/examples/typed_schema.ts",
+    );
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /greenhouse: 21\.5 °C\n/);
+    assert.doesNotMatch(stdout, /oven/);
+    assert.match(stdout, /refused: ERR_INVALID_VALUE Reading celsius\n/);
+  });
+
   it("tls_pair.ts: a Secret crosses TLS and is answered", async () => {
     const { code, stdout, stderr } = await runExample(
       "scripts/examples/tls_pair.ts",

@@ -30,7 +30,13 @@ if (which === "source") {
 }
 const result = mode === "idle"
   ? await idleMemory(lib, Number(process.env.BENCH_IDLE ?? 1000))
-  : await runSuite(lib, { transport: mode, runs, repeat, scale });
+  : await runSuite(lib, {
+    transport: mode,
+    runs,
+    repeat,
+    scale,
+    typed: which !== "original",
+  });
 console.log(JSON.stringify(result));
 // The original's client keeps an interval timer alive; end explicitly.
 process.exit(0);

@@ -14,18 +14,15 @@ class Point {
   }
 }
 
-const server = new SockhopServer({ port: 0 });
+const server = new SockhopServer({ port: 0, types: { Point } });
 await server.listen();
 const client = new SockhopClient({ port: server.port });
 await client.connect();
 
-const arrivals = once(server, "receive");
+const arrivals = once(server, "receive:Point");
 await client.send(new Point(3, 4));
-const [data, meta] = await arrivals;
-if (meta.type === "Point") {
-  const point = Object.assign(new Point(), data);
-  console.log(point.length()); // 5
-}
+const [point] = await arrivals;
+console.log(point.length()); // 5: a Point again
 
 const bytes = once(server, "receive");
 await client.send(new Uint8Array([1, 2, 3]));

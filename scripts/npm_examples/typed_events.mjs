@@ -16,7 +16,7 @@ class Cancel {
   }
 }
 
-const server = new SockhopServer({ port: 0 });
+const server = new SockhopServer({ port: 0, types: { Order, Cancel } });
 const done = new Promise((resolve) => {
   server.on("receive:Order", (order, meta) => {
     console.log(`order for ${order.qty} ${order.item}`, meta.session.id);

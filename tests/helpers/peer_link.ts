@@ -62,6 +62,8 @@ export interface LinkSpec {
   certs?: TestCerts;
   /** TLS client options without `ssl: true` (peer client only). */
   flagless?: boolean;
+  /** More options for our end (e.g. `types`). */
+  options?: SockhopServerOptions & SockhopClientOptions;
 }
 
 /** A short description of a spec, for test names. */
@@ -100,7 +102,10 @@ export async function openLink(spec: LinkSpec): Promise<Link> {
   };
   try {
     if (spec.side === "server") {
-      const opts: SockhopServerOptions = path ? { path } : { port: 0 };
+      const opts: SockhopServerOptions = {
+        ...spec.options,
+        ...(path ? { path } : { port: 0 }),
+      };
       if (tls) {
         opts.ssl = true;
         opts.ssl_options = { cert: certs!.cert, key: certs!.key };
@@ -127,7 +132,10 @@ export async function openLink(spec: LinkSpec): Promise<Link> {
       };
     }
     const { port } = await peer.call("listen", { path, tls }, 15000);
-    const opts: SockhopClientOptions = path ? { path } : { port };
+    const opts: SockhopClientOptions = {
+      ...spec.options,
+      ...(path ? { path } : { port }),
+    };
     if (tls) {
       opts.ssl = true;
       opts.ssl_options = { ca: certs!.ca, servername: "localhost" };
