@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { EventEmitter } from "node:events";
-import { FaultProxy, withFaultProxy } from "./helpers/fault_proxy.ts";
+import { type FaultProxy, withFaultProxy } from "./helpers/fault_proxy.ts";
 import { closed, rawConnect } from "./helpers/raw.ts";
 import { isDeno, sleep, waitFor } from "./helpers/util.ts";
 import { runChildScript } from "./helpers/child_script.ts";
