@@ -18,11 +18,7 @@ import {
   SockhopServer,
   type SockhopSession,
 } from "../mod.ts";
-import {
-  type Direction,
-  type FaultProxy,
-  withFaultProxy,
-} from "./helpers/fault_proxy.ts";
+import { type FaultProxy, withFaultProxy } from "./helpers/fault_proxy.ts";
 import { collect, isCode, once, waitFor, within } from "./helpers/util.ts";
 
 const INTERVAL = 40;
@@ -245,6 +241,7 @@ describe("link faults: cut mid-stream", () => {
         }
         assert.equal(proxy.links[0].cause, "cut");
         assert.deepEqual(rig.events, { connect: 2, disconnect: 1 });
+        await waitFor(() => rig.gone.length > 0, GUARD, "the old session");
         assert.deepEqual(rig.gone, [sessions[0]]);
         for (const e of rejected) {
           assert.ok(isCode("ERR_SOCKET_DESTROYED")(e), `rejected with ${e}`);
