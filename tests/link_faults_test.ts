@@ -202,7 +202,7 @@ describe("link faults: cut mid-stream", () => {
           take(link, d as { seq: number });
         });
         client.on("connect", () => link++);
-        const offset = proxy.links[0].cutAtRandom(dir, 30_000, 1_000);
+        const { offset } = proxy.links[0].cutAtRandom(dir, 30_000, 1_000);
         const send = (i: number) => {
           if (dir === "toServer") return client.send(message(i));
           const sock = server.sockets.at(-1);

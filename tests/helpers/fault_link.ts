@@ -150,13 +150,16 @@ export class FaultLink {
 
   /**
    * {@linkcode cutAt} an offset drawn from this link's seeded random, from
-   * `min` to `max` bytes (both included).
-   * @returns the offset
+   * `min` to `max` bytes (both included), in `dir` or, for `"either"`, in
+   * a direction drawn too.
+   * @returns the direction and offset
    */
-  cutAtRandom(dir: Direction, max: number, min = 0): number {
-    const offset = this.random.int(min, max);
-    this.cutAt(dir, offset);
-    return offset;
+  cutAtRandom(
+    dir: Direction | "either",
+    max: number,
+    min = 0,
+  ): { dir: Direction; offset: number } {
+    return this.#atRandom("cut", dir, max, min);
   }
 
   /**
@@ -166,6 +169,15 @@ export class FaultLink {
   blackHoleAt(dir: Direction, offset: number): this {
     this.#pipes[dir].markAt(offset, "hold");
     return this;
+  }
+
+  /** {@linkcode blackHoleAt} a seeded-random place, as {@linkcode cutAtRandom}. */
+  blackHoleAtRandom(
+    dir: Direction | "either",
+    max: number,
+    min = 0,
+  ): { dir: Direction; offset: number } {
+    return this.#atRandom("hold", dir, max, min);
   }
 
   /**
@@ -214,6 +226,20 @@ export class FaultLink {
     return `link ${this.id}: ${toServer} B to server, ${toClient} B to client, ${
       this.cause ?? "open"
     }`;
+  }
+
+  #atRandom(
+    mark: "cut" | "hold",
+    either: Direction | "either",
+    max: number,
+    min: number,
+  ): { dir: Direction; offset: number } {
+    const dir = either === "either"
+      ? DIRECTIONS[this.random.int(0, 1)]
+      : either;
+    const offset = this.random.int(min, max);
+    this.#pipes[dir].markAt(offset, mark);
+    return { dir, offset };
   }
 
   #onMark(dir: Direction, mark: Mark): void {
