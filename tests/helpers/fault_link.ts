@@ -103,7 +103,11 @@ export class FaultLink {
       sock.setNoDelay(true);
       sock.on("error", () => {}); // resets are what this is for
       sock.once("close", () => {
-        if (sock === this.server && !connected) this.#teardown("unreachable");
+        // Before the server answered, the pipes (which pass closes on)
+        // have not started: either side's close ends the link.
+        if (!connected) {
+          this.#teardown(sock === client ? "client" : "unreachable");
+        }
         if (--this.#open > 0) return;
         this.cause ??= sock === client ? "client" : "server";
         for (const dir of DIRECTIONS) this.#pipes[dir].close();
