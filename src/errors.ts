@@ -44,6 +44,11 @@
  *   pending sends reject with this code.
  * - `ERR_MAX_CONNECTIONS`: a server refused (closed at once) a connection
  *   over `max_connections`.
+ * - `ERR_OBJECTBUFFER_NO_SCHEMA`: a binary-mode frame (2.x protocol) with a
+ *   message id no schema has (skipped; the connection goes on). 2.1's code.
+ * - `ERR_OBJECTBUFFER_DESERIALIZE_FAILED`: a binary-mode frame whose payload
+ *   does not hold its fields, or whose JSON does not parse (skipped; the
+ *   connection goes on). 2.1's code.
  */
 export type SockhopErrorCode =
   | "ERR_MULTICONNECT"
@@ -64,7 +69,9 @@ export type SockhopErrorCode =
   | "ERR_ADDRESS_IN_USE"
   | "ERR_WRITE_TIMEOUT"
   | "ERR_MAX_CONNECTIONS"
-  | "ERR_ABORTED";
+  | "ERR_ABORTED"
+  | "ERR_OBJECTBUFFER_NO_SCHEMA"
+  | "ERR_OBJECTBUFFER_DESERIALIZE_FAILED";
 
 /**
  * An error raised by Sockhop. `code` says what kind of failure it is, so
