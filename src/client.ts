@@ -41,6 +41,9 @@ import type {
 import { payload } from "./wire/envelope.ts";
 import type { SockhopPing } from "./wire/ping.ts";
 import { DEFAULT_MAX_PENDING_BYTES } from "./write_queue.ts";
+import { clientProtocolHooks } from "./protocol_events.ts";
+
+const NO_BINARY = { rx: false, tx: false } as const;
 
 /** Options of {@linkcode SockhopClient}. */
 export interface SockhopClientOptions extends CommonOptions {
@@ -274,6 +277,30 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     this.#connectTimeout = opts.connect_timeout || 5000;
     this.#offlineLimit = opts.offline_queue_size ?? 0;
     this.#heldLimit = this.#opts.max_pending_bytes ?? DEFAULT_MAX_PENDING_BYTES;
+  }
+
+  /** Sockhop 2.x: whether each direction carries binary frames. */
+  get binary_mode(): { rx: boolean; tx: boolean } {
+    return { ...this.#channel?.protocol?.negotiation.binary_mode ?? NO_BINARY };
+  }
+
+  /**
+   * Sockhop 2.x: sends bytes with a type name of yours; the server gets
+   * `receive:buffer(bytes, { type })`. Binary mode only: rejects with
+   * `ERR_SEND_TYPED_BUFFER_NO_BINARY_MODE` unless `binary_mode.tx`, and
+   * with `ERR_SEND_TYPED_BUFFER_INVALID_TYPE` for the type `"Buffer"`.
+   * @param type the type name
+   * @param bytes the bytes
+   * @param callback remote callback
+   */
+  send_typed_buffer(
+    type: string,
+    bytes: Uint8Array,
+    callback?: RemoteCallback,
+  ): Promise<void> {
+    const channel = this.#channel;
+    if (!channel) return this.#notConnected();
+    return channel.send_typed_buffer(type, bytes, callback);
   }
 
   /** Whether a connection is up. */
@@ -824,12 +851,14 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
       request: (req, res) => this.emit("request", req, res),
       error: (e, fromPeer) => this.#report(e, fromPeer),
       readPause: this.#readPause,
+      protocol: clientProtocolHooks(this),
       closed: () => {
         addStats(this.#past, channel.stats());
         if (this.#channel !== channel) return;
         this.#channel = null;
         this.#refreshTimers();
         this.emit("disconnect", conn);
+        if (channel.protocol?.negotiation.handshaken) this.emit("unhandshake");
       },
     });
     this.#channel = channel;

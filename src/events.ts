@@ -74,6 +74,27 @@ export type SockhopClientEvents = {
    * refused this client's certificate), or a listener that threw.
    */
   error: [error: SockhopEventError];
+  /**
+   * Sockhop 2.x: the handshake is over: `ok`, or failed with `error`
+   * (`ERR_HANDSHAKE_TIMEOUT`). Fires once per connection that negotiates
+   * (see the `handshake` option), after `binary_mode:tx` when binary mode
+   * was granted.
+   */
+  handshake: [ok: boolean, error?: SockhopEventError];
+  /** Sockhop 2.x: a handshaken connection dropped (after `disconnect`). */
+  unhandshake: [];
+  /**
+   * Sockhop 2.x: what the server sends switched to binary frames (`true`),
+   * or the connection dropped (`false`).
+   */
+  "binary_mode:rx": [on: boolean];
+  /** Sockhop 2.x: what this client sends switched to (or from) binary. */
+  "binary_mode:tx": [on: boolean];
+  /**
+   * Sockhop 2.x: a typed buffer arrived (see `send_typed_buffer`):
+   * `meta.type` is its type name; bytes are a `Buffer` in Node and Bun.
+   */
+  "receive:buffer": [bytes: Uint8Array, meta: ReceiveMeta];
 } & {
   /** A value of one type arrived, e.g. `receive:Widget`. */
   [typed: `receive:${string}`]: [data: Payload, meta: ReceiveMeta];
@@ -112,6 +133,20 @@ export type SockhopServerEvents = {
     sock: Conn | null,
     session: SockhopSession | null,
   ];
+  /**
+   * Sockhop 2.x: a client's handshake is over: `ok`, or failed with
+   * `error`. The session then emits `handshake(ok, error)` too, and
+   * `binary_mode:rx` / `binary_mode:tx` (on) and `unhandshake` as they
+   * happen.
+   */
+  handshake: [
+    sock: Conn,
+    session: SockhopSession,
+    ok: boolean,
+    error?: SockhopEventError,
+  ];
+  /** Sockhop 2.x: a typed buffer arrived from a client. */
+  "receive:buffer": [bytes: Uint8Array, meta: ServerReceiveMeta];
 } & {
   /** A value of one type arrived, e.g. `receive:Widget`. */
   [typed: `receive:${string}`]: [data: Payload, meta: ServerReceiveMeta];

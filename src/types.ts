@@ -7,6 +7,8 @@
 
 import type { TimedMapReason } from "./timed_map.ts";
 import type { Terminator } from "./wire/framing.ts";
+import type { JsonTx } from "./wire/tx_codec.ts";
+import type { NegotiationConfig } from "./negotiation.ts";
 
 /**
  * A received payload. Typed `any` so that listeners may name the type they
@@ -75,4 +77,14 @@ export interface ChannelOptions {
    * `Buffer` in Node); default: the bytes as they are.
    */
   user_bytes?: (bytes: Uint8Array) => Uint8Array;
+  /**
+   * The JSON codec of what we send, shared by the channels of one client
+   * or server (default: one per channel, from the terminator).
+   */
+  tx_codec?: JsonTx;
+  /**
+   * Sockhop 2.x negotiation (default: never send a handshake first,
+   * answer a peer's, accept binary mode).
+   */
+  negotiation?: NegotiationConfig;
 }

@@ -8,6 +8,7 @@
 import { SockhopError } from "./errors.ts";
 import { counting } from "./stats.ts";
 import type { Conn } from "./transport/types.ts";
+import type { Frame } from "./wire/tx_codec.ts";
 import { noop, quiet } from "./util.ts";
 
 /**
@@ -54,7 +55,14 @@ export const DEFAULT_WRITE_TIMEOUT = 30000;
 const WRITE_SLICE = 256 * 1024;
 
 interface Batch {
-  parts: string[];
+  /** Frames: text, or binary frames (2.x binary mode). */
+  parts: Frame[];
+  /** Nothing more joins this batch (it ends with a barrier). */
+  sealed?: boolean;
+  /** Whether any of its frames is binary. */
+  binary?: boolean;
+  /** ms to wait after writing it (see `pushBarrier`). */
+  pause?: number;
   chars: number;
   promise: Promise<void>;
   resolve: () => void;
@@ -95,6 +103,8 @@ export class WriteQueue {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the waiting bytes last made progress (or began to wait). */
   #progressAt = 0;
+  /** ms to wait after the write in flight before the next (a barrier's). */
+  #pauseAfter = 0;
   /** Settles the write in flight (bound once: no closure per write). */
   readonly #settled = (err?: unknown): void => this.#done(err);
 
@@ -131,7 +141,7 @@ export class WriteQueue {
    * peer that stopped reading), or `ERR_SOCKET_DESTROYED` if the connection
    * dies first.
    */
-  push(text: string): Promise<void> {
+  push(text: Frame): Promise<void> {
     const refused = this.refusal();
     if (refused) return quiet(Promise.reject(refused));
     this.#pending += text.length;
@@ -145,13 +155,39 @@ export class WriteQueue {
       return p;
     }
     let batch = this.#batches[this.#batches.length - 1];
-    if (!batch || batch.chars >= BATCH_CHARS) {
+    if (!batch || batch.chars >= BATCH_CHARS || batch.sealed) {
       batch = newBatch();
       this.#batches.push(batch);
     }
     batch.parts.push(text);
+    if (typeof text !== "string") batch.binary = true;
     batch.chars += text.length;
     return batch.promise;
+  }
+
+  /**
+   * Queues a frame that must travel in a write of its own, and holds what
+   * is pushed after it until `pause` ms after it was written: a Sockhop
+   * 2.x peer switches its parser per read, so what follows the binary-mode
+   * transition must not arrive in the same read.
+   * @param text the frame
+   * @param pause ms to wait after it is written
+   */
+  pushBarrier(text: string, pause: number): Promise<void> {
+    const last = this.#batches[this.#batches.length - 1];
+    if (last) last.sealed = true;
+    const wasBusy = this.#busy;
+    const written = this.push(text);
+    if (!wasBusy) {
+      this.#pauseAfter = pause; // it is the write in flight now
+      return written;
+    }
+    const batch = this.#batches[this.#batches.length - 1];
+    if (batch !== last) {
+      batch.sealed = true;
+      batch.pause = pause;
+    }
+    return written;
   }
 
   /**
@@ -217,7 +253,7 @@ export class WriteQueue {
   }
 
   /** Starts the one write in flight; `#done` follows when it settles. */
-  #write(text: string, chars: number, frames: number): void {
+  #write(text: Frame, chars: number, frames: number): void {
     if (!this.#busy && this.#timeout > 0) {
       this.#progressAt = Date.now();
       // Left armed when the queue drains: it disarms itself on firing,
@@ -228,6 +264,11 @@ export class WriteQueue {
     this.#busyChars = chars;
     this.#busyFrames = frames;
     const conn = this.#conn;
+    if (typeof text !== "string") {
+      this.#busyBytes = text.length;
+      this.#writeBytes(text).then(this.#wrote, this.#writeFailed);
+      return;
+    }
     // Large text goes the sliced way, so that slow progress is seen.
     if (conn.writeText !== undefined && text.length <= WRITE_SLICE) {
       // The runtime encodes, and counts what it will write.
@@ -306,6 +347,19 @@ export class WriteQueue {
       this.framesOut += this.#busyFrames;
     }
     resolve();
+    const pause = this.#pauseAfter;
+    if (pause > 0 && !this.#error) {
+      // Still busy while paused: what is pushed meanwhile waits.
+      this.#pauseAfter = this.#busyChars = this.#busyBytes = 0;
+      this.#busyFrames = 0;
+      setTimeout(() => this.#next(), pause);
+      return;
+    }
+    this.#next();
+  }
+
+  /** Writes the next batch, if any. */
+  #next(): void {
     const next = this.#error ? undefined : this.#batches.shift();
     if (next === undefined) {
       this.#busy = false;
@@ -313,12 +367,32 @@ export class WriteQueue {
     }
     this.#busyResolve = next.resolve;
     this.#busyReject = next.reject;
+    this.#pauseAfter = next.pause ?? 0;
+    const { parts } = next;
     this.#write(
-      next.parts.length === 1 ? next.parts[0] : next.parts.join(""),
+      parts.length === 1
+        ? parts[0]
+        : next.binary
+        ? joined(parts)
+        : parts.join(""),
       next.chars,
-      next.parts.length,
+      parts.length,
     );
   }
+}
+
+/** Frames, some binary, as the bytes of one write. */
+function joined(parts: Frame[]): Uint8Array {
+  const chunks = parts.map((p) =>
+    typeof p === "string" ? encoder.encode(p) : p
+  );
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return bytes;
 }
 
 function newBatch(): Batch {
