@@ -137,3 +137,9 @@ export { SockhopClient as client } from "./src/client.ts";
 export { SockhopError as error } from "./src/errors.ts";
 export { SockhopServer as server } from "./src/server.ts";
 export { SockhopSession as session } from "./src/session.ts";
+
+// Sockhop 2.x renamed the exports to { Server, Client, Session, Error }:
+// `Client` and `Server` bring 2.1's defaults (see src/sockhop2.ts).
+export { Client, type ClientOptions, Server } from "./src/sockhop2.ts";
+export { SockhopError as Error } from "./src/errors.ts";
+export { SockhopSession as Session } from "./src/session.ts";

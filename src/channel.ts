@@ -43,7 +43,6 @@ import {
   ChannelProtocol,
   type ProtocolHooks,
   REACTIVE,
-  typedBufferRefusal,
 } from "./channel_protocol.ts";
 import { SockhopPing, SockhopPong } from "./wire/ping.ts";
 import { messageId } from "./wire/ids.ts";
@@ -790,9 +789,8 @@ export class Channel {
     return this.#protocol ??= new ChannelProtocol(
       this.#opts.negotiation ?? REACTIVE,
       {
-        send: (o, cb) => this.send(o, cb),
-        reply: (type, data, id) =>
-          this.#envelope(type, data, "callback_id", id),
+        send: (o, cb, label) => this.send(o, cb, undefined, label),
+        envelope: (type, data, key, id) => this.#envelope(type, data, key, id),
         barrier: (text, pause) => this.#writer.pushBarrier(text, pause),
         codec: () => this.#codec,
         setCodec: (codec) => (this.#codec = codec),
@@ -809,18 +807,5 @@ export class Channel {
   /** The 2.x side of this connection, if it has one. */
   get protocol(): ChannelProtocol | undefined {
     return this.#protocol;
-  }
-
-  /** Sends a typed buffer (2.x binary mode only). */
-  send_typed_buffer(
-    type: string,
-    bytes: Uint8Array,
-    callback?: RemoteCallback,
-  ): Promise<void> {
-    const refused = typedBufferRefusal(this.#codec.binary, type, bytes);
-    if (refused) return Promise.reject(refused);
-    return callback === undefined
-      ? this.#envelope(type, bytes)
-      : this.send(bytes, callback, undefined, type);
   }
 }

@@ -79,12 +79,31 @@ export interface ProtocolHooks {
   ): void;
 }
 
+/**
+ * Sends a typed buffer on a channel that may have no 2.x side (then it is
+ * not in binary mode, and refused).
+ */
+export function sendTypedBuffer(
+  protocol: ChannelProtocol | undefined,
+  type: string,
+  bytes: Uint8Array,
+  callback?: RemoteCallback,
+): Promise<void> {
+  if (protocol) return protocol.send_typed_buffer(type, bytes, callback);
+  return Promise.reject(typedBufferRefusal(false, type, bytes));
+}
+
 /** The parts of a channel the protocol may touch: a narrow seam. */
 export interface ProtocolSeam {
-  /** Sends a value with a remote callback. */
-  send(o: unknown, callback: RemoteCallback): Promise<void>;
-  /** Sends a remote callback's answer. */
-  reply(type: string, data: unknown, id: string): Promise<void>;
+  /** Sends a value with a remote callback (and a type label of ours). */
+  send(o: unknown, callback: RemoteCallback, label?: string): Promise<void>;
+  /** Sends `{type, data}`, plus an id field. */
+  envelope(
+    type: string,
+    data: unknown,
+    key?: "id" | "callback_id",
+    id?: string,
+  ): Promise<void>;
   /** Writes a frame alone, holding later writes a moment after it. */
   barrier(text: string, pause: number): Promise<void>;
   /** The channel's sending codec. */
@@ -153,9 +172,30 @@ export class ChannelProtocol {
     const codec = seam.codec();
     if (codec instanceof JsonTx) seam.setCodec(codec.v2);
     const reply = (answer: HandshakeAnswer) => {
-      if (id !== undefined) seam.reply("Object", answer, id).catch(noop);
+      if (id === undefined) return;
+      seam.envelope("Object", answer, "callback_id", id).catch(noop);
     };
     this.negotiation.peerHandshake(data, reply);
+  }
+
+  /**
+   * Sends a typed buffer (binary mode only; see
+   * {@linkcode typedBufferRefusal}).
+   * @param type its type name
+   * @param bytes the bytes
+   * @param callback remote callback
+   */
+  send_typed_buffer(
+    type: string,
+    bytes: Uint8Array,
+    callback?: RemoteCallback,
+  ): Promise<void> {
+    const seam = this.#seam;
+    const refused = typedBufferRefusal(seam.codec().binary, type, bytes);
+    if (refused) return Promise.reject(refused);
+    return callback === undefined
+      ? seam.envelope(type, bytes)
+      : seam.send(bytes, callback, type);
   }
 
   /**

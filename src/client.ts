@@ -42,6 +42,7 @@ import { payload } from "./wire/envelope.ts";
 import type { SockhopPing } from "./wire/ping.ts";
 import { DEFAULT_MAX_PENDING_BYTES } from "./write_queue.ts";
 import { clientProtocolHooks } from "./protocol_events.ts";
+import { sendTypedBuffer } from "./channel_protocol.ts";
 
 const NO_BINARY = { rx: false, tx: false } as const;
 
@@ -300,7 +301,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   ): Promise<void> {
     const channel = this.#channel;
     if (!channel) return this.#notConnected();
-    return channel.send_typed_buffer(type, bytes, callback);
+    return sendTypedBuffer(channel.protocol, type, bytes, callback);
   }
 
   /** Whether a connection is up. */

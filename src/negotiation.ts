@@ -138,10 +138,23 @@ export class Negotiation {
     return true;
   }
 
-  /** The connection is gone: binary mode ends, timers stop. */
+  /**
+   * The connection is gone: binary mode ends, timers stop, and a handshake
+   * under way fails (`ERR_SOCKET_DESTROYED`).
+   */
   closed(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#sent && this.#outcome === undefined) {
+      this.#outcome = false;
+      this.#port.handshake(
+        false,
+        new SockhopError(
+          "The connection closed before the handshake completed",
+          "ERR_SOCKET_DESTROYED",
+        ),
+      );
+    }
     for (const direction of ["tx", "rx"] as const) {
       if (!this.binary_mode[direction]) continue;
       this.binary_mode[direction] = false;

@@ -36,7 +36,7 @@ import {
 import { transport } from "./transport/runtime.ts";
 import { unsendable } from "./wire/envelope.ts";
 import type { Frame, TxCodec } from "./wire/tx_codec.ts";
-import type { ProtocolHooks } from "./channel_protocol.ts";
+import { type ProtocolHooks, sendTypedBuffer } from "./channel_protocol.ts";
 import { serverProtocolHooks } from "./protocol_events.ts";
 import type {
   ServerReceiveMeta,
@@ -408,7 +408,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   ): Promise<void> {
     const found = this.#find(sock);
     if (found instanceof Promise) return found;
-    return found.send_typed_buffer(type, bytes, callback);
+    return sendTypedBuffer(found.protocol, type, bytes, callback);
   }
 
   /**
