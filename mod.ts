@@ -56,6 +56,22 @@
  * @module
  */
 
+import { SockhopClient } from "./src/client.ts";
+import { SockhopServer } from "./src/server.ts";
+import { SockhopSession } from "./src/session.ts";
+import { SockhopError } from "./src/errors.ts";
+import { SockhopSocket } from "./src/socket_handle.ts";
+import {
+  SockhopRequest,
+  SockhopResponsePacket,
+  SockhopResponseReadableStream,
+  SockhopResponseWriteableStream,
+} from "./src/response_stream.ts";
+import { TimedMap } from "./src/timed_map.ts";
+import { ObjectBuffer } from "./src/object_buffer.ts";
+import { SockhopPing, SockhopPong } from "./src/wire/ping.ts";
+import { Client, Server } from "./src/sockhop2.ts";
+
 export {
   type ConnectCallOptions,
   SockhopClient,
@@ -69,6 +85,7 @@ export {
   type SockhopSessionEvents,
 } from "./src/session.ts";
 export { SockhopError, type SockhopErrorCode } from "./src/errors.ts";
+export { SockhopSocket, type SockhopSocketState } from "./src/socket_handle.ts";
 export type { CommonOptions } from "./src/options.ts";
 export type {
   SockhopClientStats,
@@ -143,3 +160,90 @@ export { SockhopSession as session } from "./src/session.ts";
 export { Client, type ClientOptions, Server } from "./src/sockhop2.ts";
 export { SockhopError as Error } from "./src/errors.ts";
 export { SockhopSession as Session } from "./src/session.ts";
+
+/**
+ * The whole library as one object, for `import Sockhop from
+ * "@sockhop/sockhop"`: the original's `require("sockhop")` shape (`server`,
+ * `client`, `session`, `error`) plus every class by its own name. CommonJS
+ * `require()` gives the same names on the module itself.
+ *
+ * @example
+ * ```ts
+ * import Sockhop from "@sockhop/sockhop";
+ *
+ * const server = new Sockhop.server({ port: 0 });
+ * await server.listen();
+ * const client = new Sockhop.client({ port: server.port });
+ * await client.connect();
+ * await client.disconnect();
+ * await server.close();
+ * ```
+ */
+const sockhop: {
+  /** {@linkcode SockhopServer}, by the original's name. */
+  readonly server: typeof SockhopServer;
+  /** {@linkcode SockhopClient}, by the original's name. */
+  readonly client: typeof SockhopClient;
+  /** {@linkcode SockhopSession}, by the original's name. */
+  readonly session: typeof SockhopSession;
+  /** {@linkcode SockhopError}, by the original's name. */
+  readonly error: typeof SockhopError;
+  /** The server class. */
+  readonly SockhopServer: typeof SockhopServer;
+  /** The client class. */
+  readonly SockhopClient: typeof SockhopClient;
+  /** The session class. */
+  readonly SockhopSession: typeof SockhopSession;
+  /** The error class. */
+  readonly SockhopError: typeof SockhopError;
+  /** The connection handle class. */
+  readonly SockhopSocket: typeof SockhopSocket;
+  /** A request's envelope. */
+  readonly SockhopRequest: typeof SockhopRequest;
+  /** One packet of a response stream. */
+  readonly SockhopResponsePacket: typeof SockhopResponsePacket;
+  /** The requester's end of a response stream. */
+  readonly SockhopResponseReadableStream: typeof SockhopResponseReadableStream;
+  /** The answering end of a response stream. */
+  readonly SockhopResponseWriteableStream:
+    typeof SockhopResponseWriteableStream;
+  /** A ping. */
+  readonly SockhopPing: typeof SockhopPing;
+  /** A ping's answer. */
+  readonly SockhopPong: typeof SockhopPong;
+  /** The map whose entries expire. */
+  readonly TimedMap: typeof TimedMap;
+  /** The framing codec. */
+  readonly ObjectBuffer: typeof ObjectBuffer;
+  /** Sockhop 2.x: the client with 2.1's defaults. */
+  readonly Client: typeof Client;
+  /** Sockhop 2.x: the server with 2.1's defaults. */
+  readonly Server: typeof Server;
+  /** Sockhop 2.x: {@linkcode SockhopSession}, by 2.x's name. */
+  readonly Session: typeof SockhopSession;
+  /** Sockhop 2.x: {@linkcode SockhopError}, by 2.x's name. */
+  readonly Error: typeof SockhopError;
+} = {
+  server: SockhopServer,
+  client: SockhopClient,
+  session: SockhopSession,
+  error: SockhopError,
+  SockhopServer,
+  SockhopClient,
+  SockhopSession,
+  SockhopError,
+  SockhopSocket,
+  SockhopRequest,
+  SockhopResponsePacket,
+  SockhopResponseReadableStream,
+  SockhopResponseWriteableStream,
+  SockhopPing,
+  SockhopPong,
+  TimedMap,
+  ObjectBuffer,
+  Client,
+  Server,
+  Session: SockhopSession,
+  Error: SockhopError,
+};
+export default sockhop;

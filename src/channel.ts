@@ -317,6 +317,12 @@ export class Channel {
     this.conn.close();
   }
 
+  /** Closes once what was sent so far is written (a socket's `end()`). */
+  closeWhenFlushed(): void {
+    if (!this.#writes) this.close();
+    else this.#writes.flushed().then(() => this.close());
+  }
+
   /**
    * Sends a user value, wrapped in an envelope unless peer_type is "json".
    */

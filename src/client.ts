@@ -13,6 +13,8 @@ import {
   reportPeerError,
 } from "./endpoint.ts";
 import { abortedError, onAbort } from "./abort.ts";
+import { deprecate } from "./deprecation.ts";
+import { SockhopSocket } from "./socket_handle.ts";
 import { SockhopError } from "./errors.ts";
 import {
   addStats,
@@ -21,7 +23,12 @@ import {
   type SockhopClientStats,
 } from "./stats.ts";
 import { type MessagesOptions, messageStream } from "./messages.ts";
-import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
+import {
+  channelOptions,
+  checkedPort,
+  type CommonOptions,
+  tlsOptions,
+} from "./options.ts";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
 import { ReadPause } from "./read_pause.ts";
 import { transport } from "./transport/runtime.ts";
@@ -103,7 +110,10 @@ export interface SockhopClientOptions extends CommonOptions {
 
 /** Options of {@linkcode SockhopClient.connect}. */
 export interface ConnectCallOptions {
-  /** Keep reconnecting after later drops (as `start()` does). */
+  /**
+   * Keep reconnecting after later drops (as `start()` does), or not; left
+   * out, the current setting stays.
+   */
   auto_reconnect?: boolean;
   /**
    * Aborting stops connecting: `connect()` rejects with `ERR_ABORTED` and
@@ -227,6 +237,8 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   #nextDelay: number;
   readonly #connectTimeout: number;
   #channel: Channel | null = null;
+  /** The handle of `#channel`'s connection. */
+  #socket: SockhopSocket | null = null;
   #connecting = false;
   #autoReconnect = false;
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -320,16 +332,26 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   }
 
   /**
-   * @deprecated Use `start()` or `connect({ auto_reconnect: true })`.
-   * @throws always
+   * As in sockhop 1.8.4: true keeps the client connected, attempting a
+   * connection every `auto_reconnect_interval` ms while it has none (the
+   * first attempt one interval from now); false stops the attempts (a
+   * connection stays up). Warns once per process.
+   * @deprecated Use `start()` (or `connect({ auto_reconnect: true })`) to
+   * turn reconnects on, `disconnect()` to stop.
    */
-  set auto_reconnect(_value: boolean) {
-    throw new Error("The .auto_reconnect setter has been deprecated");
+  set auto_reconnect(on: boolean) {
+    deprecate(
+      "SOCKHOP_AUTO_RECONNECT_SETTER",
+      "client.auto_reconnect = ... is deprecated: call client.start() to connect and reconnect after drops, and client.disconnect() to stop",
+    );
+    if (on && !this.#autoReconnect) this.#resetBackoff();
+    this.#autoReconnect = on === true;
+    this.#refreshTimers();
   }
 
   /** The current connection, or null. */
-  get socket(): Conn | null {
-    return this.#channel?.conn ?? null;
+  get socket(): SockhopSocket | null {
+    return this.#channel ? this.#socket : null;
   }
 
   /**
@@ -339,7 +361,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
    * are repaired by reconnecting every `auto_reconnect_interval` ms.
    */
   async connect(
-    { auto_reconnect = false, signal }: ConnectCallOptions = {},
+    { auto_reconnect, signal }: ConnectCallOptions = {},
   ): Promise<this> {
     if (signal?.aborted) throw abortedError(signal);
     const forget = signal
@@ -350,7 +372,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     } finally {
       forget();
     }
-    this.#autoReconnect = auto_reconnect;
+    if (auto_reconnect !== undefined) this.#autoReconnect = auto_reconnect;
     this.#refreshTimers();
     return this;
   }
@@ -613,7 +635,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
 
   #notConnected<T>(): Promise<T> {
     return destroyedRejection(
-      "Client unable to send() - socket has been destroyed",
+      "Client unable to send() - socket has been destroyed: not connected. Call connect() (or start(), which also reconnects) first, or set offline_queue_size to hold sends until a connection is made",
     );
   }
 
@@ -711,11 +733,11 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     const epoch = this.#epoch;
     this.#connect().then(
       () => {
-        const conn = this.#channel?.conn;
+        const sock = this.socket;
         if (epoch !== this.#epoch) return; // disconnect() came since
-        if (before > 0 && conn) {
+        if (before > 0 && sock) {
           this.#reconnects++;
-          this.emit("reconnect", conn);
+          this.emit("reconnect", sock);
         }
       },
       (e) => {
@@ -810,18 +832,25 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   }
 
   async #open(): Promise<Conn> {
+    // Ending the attempt early (abort, disconnect(), timeout) also closes a
+    // half-made connection (a TLS handshake under way) at once.
+    const stop = new AbortController();
     const attempt = transport.connect({
       hostname: this.address,
-      port: this.port,
+      port: this.path ? this.port : checkedPort(this.port),
       path: this.path ?? undefined,
       tls: this.#tls,
+      signal: stop.signal,
     });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      this.#abortAttempt = reject;
+      const end = this.#abortAttempt = (e: Error) => {
+        reject(e);
+        stop.abort(e);
+      };
       timer = setTimeout(
         () =>
-          reject(
+          end(
             new SockhopError(
               "Timeout exceeded on connect()",
               "ERR_CONNECT_TIMEOUT",
@@ -858,10 +887,11 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
         if (this.#channel !== channel) return;
         this.#channel = null;
         this.#refreshTimers();
-        this.emit("disconnect", conn);
+        this.emit("disconnect", sock);
         if (channel.protocol?.negotiation.handshaken) this.emit("unhandshake");
       },
     });
+    const sock = this.#socket = new SockhopSocket(channel);
     this.#channel = channel;
     this.#connections++;
     this.#resetBackoff();
@@ -874,7 +904,7 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
     for (const { run, resolve, reject } of held) {
       run(channel).then(resolve, reject);
     }
-    this.emit("connect", conn);
+    this.emit("connect", sock);
     channel.start();
   }
 

@@ -42,6 +42,8 @@
  * - `ERR_WRITE_TIMEOUT`: bytes queued for a peer made no progress for
  *   `write_timeout` ms (a slow consumer): the connection is closed and its
  *   pending sends reject with this code.
+ * - `ERR_SOCKET_BAD_PORT`: `connect()` or `listen()` with a `port` that
+ *   is not a whole number from 0 to 65535 (Node's code and message).
  * - `ERR_MAX_CONNECTIONS`: a server refused (closed at once) a connection
  *   over `max_connections`.
  * - `ERR_OBJECTBUFFER_NO_SCHEMA`: a binary-mode frame (2.x protocol) with a
@@ -89,7 +91,8 @@ export type SockhopErrorCode =
   | "ERR_AUTO_REHANDSHAKE_CONNECT"
   | "ERR_SEND_TYPED_BUFFER_NO_BINARY_MODE"
   | "ERR_SEND_TYPED_BUFFER_INVALID_TYPE"
-  | "ERR_REQUEST_UNSUPPORTED";
+  | "ERR_REQUEST_UNSUPPORTED"
+  | "ERR_SOCKET_BAD_PORT";
 
 /**
  * An error raised by Sockhop. `code` says what kind of failure it is, so

@@ -9,7 +9,7 @@ import type {
   SockhopResponseWriteableStream,
 } from "./response_stream.ts";
 import type { SockhopSession } from "./session.ts";
-import type { Conn } from "./transport/types.ts";
+import type { SockhopSocket } from "./socket_handle.ts";
 import type { Payload, ReceiveMeta } from "./types.ts";
 import type { SockhopErrorCode } from "./errors.ts";
 
@@ -35,7 +35,7 @@ export type SockhopEventError = Error & {
 /** Metadata of a value a server received. */
 export interface ServerReceiveMeta extends ReceiveMeta {
   /** The connection it came from. */
-  socket: Conn;
+  socket: SockhopSocket;
   /** That connection's session. */
   session: SockhopSession;
 }
@@ -54,11 +54,11 @@ export interface ConnectErrorInfo {
 /** Events of {@linkcode SockhopClient}. */
 export type SockhopClientEvents = {
   /** A connection was made (first or automatic). */
-  connect: [sock: Conn];
+  connect: [sock: SockhopSocket];
   /** The connection dropped or was closed; once per connection. */
-  disconnect: [sock: Conn];
+  disconnect: [sock: SockhopSocket];
   /** An automatic reconnection succeeded (after its `connect`). */
-  reconnect: [sock: Conn];
+  reconnect: [sock: SockhopSocket];
   /**
    * An automatic connection attempt failed; `info` numbers the attempt
    * and tells the delay until the next one.
@@ -103,7 +103,7 @@ export type SockhopClientEvents = {
 /** Meta of a server's `request` event. */
 export interface ServerRequestMeta {
   /** The client's connection. */
-  socket: Conn;
+  socket: SockhopSocket;
   /** The client's session. */
   session: SockhopSession;
 }
@@ -111,9 +111,9 @@ export interface ServerRequestMeta {
 /** Events of {@linkcode SockhopServer}. */
 export type SockhopServerEvents = {
   /** A client connected (after its session's `start()`). */
-  connect: [sock: Conn, session: SockhopSession];
+  connect: [sock: SockhopSocket, session: SockhopSession];
   /** A client left (after its session's `end()`). */
-  disconnect: [sock: Conn, session: SockhopSession];
+  disconnect: [sock: SockhopSocket, session: SockhopSession];
   /** A value arrived from a client. */
   receive: [data: Payload, meta: ServerReceiveMeta];
   /** A request arrived from a client; answer through `res`. */
@@ -130,7 +130,7 @@ export type SockhopServerEvents = {
    */
   error: [
     error: SockhopEventError,
-    sock: Conn | null,
+    sock: SockhopSocket | null,
     session: SockhopSession | null,
   ];
   /**
@@ -140,7 +140,7 @@ export type SockhopServerEvents = {
    * happen.
    */
   handshake: [
-    sock: Conn,
+    sock: SockhopSocket,
     session: SockhopSession,
     ok: boolean,
     error?: SockhopEventError,

@@ -4,12 +4,12 @@
  * @module
  */
 
+import { SockhopError } from "./errors.ts";
 import { transport } from "./transport/runtime.ts";
 import type { TlsOptions } from "./transport/types.ts";
 import type { ChannelOptions } from "./types.ts";
 import { type Terminator, terminatorPair } from "./wire/framing.ts";
 import { DEFAULT_WRITE_TIMEOUT } from "./write_queue.ts";
-import { SockhopError } from "./errors.ts";
 import type { NegotiationConfig } from "./negotiation.ts";
 import { JsonTx } from "./wire/tx_codec.ts";
 
@@ -197,4 +197,50 @@ function duration(ms: number | undefined, fallback: number): number {
 export function tlsOptions(opts: CommonOptions): TlsOptions | undefined {
   const ssl = opts.ssl_options ?? {};
   return opts.ssl || Object.keys(ssl).length > 0 ? ssl : undefined;
+}
+
+/**
+ * A port as a number, or a `SockhopError` with code `ERR_SOCKET_BAD_PORT`
+ * and Node's message, so that every runtime refuses a bad port alike. As in
+ * Node, a whole number from 0 to 65535 or a string of one is a port.
+ * @param port the `port` option
+ */
+export function checkedPort(port: unknown): number {
+  const kind = typeof port;
+  const ok = (kind === "number" || kind === "string") &&
+    !(kind === "string" && (port as string).trim() === "") &&
+    +(port as number) === (+(port as number) >>> 0) &&
+    +(port as number) <= 0xffff;
+  if (ok) return +(port as number);
+  throw new SockhopError(
+    `Port should be >= 0 and < 65536. Received ${described(port)}.`,
+    "ERR_SOCKET_BAD_PORT",
+  );
+}
+
+/** A value as Node's error messages describe what they received. */
+function described(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "function") return `function ${value.name}`;
+  if (typeof value === "object") {
+    const name = (value as { constructor?: { name?: string } }).constructor
+      ?.name;
+    return name ? `an instance of ${name}` : "[Object: null prototype]";
+  }
+  let shown = typeof value === "string"
+    ? quoted(value)
+    : typeof value === "bigint"
+    ? `${value}n`
+    : String(value);
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return `type ${typeof value} (${shown})`;
+}
+
+/** A string in the quotes Node's `inspect` picks: ', else ", else `. */
+function quoted(text: string): string {
+  const body = JSON.stringify(text).slice(1, -1).replaceAll('\\"', '"');
+  for (const quote of ["'", '"', "`"]) {
+    if (!text.includes(quote)) return quote + body + quote;
+  }
+  return `'${body.replaceAll("'", "\\'")}'`;
 }

@@ -8,7 +8,7 @@
 import type { EventEmitter } from "node:events";
 import type { ProtocolHooks } from "./channel_protocol.ts";
 import type { SockhopSession } from "./session.ts";
-import type { Conn } from "./transport/types.ts";
+import type { SockhopSocket } from "./socket_handle.ts";
 import type { ReceiveMeta } from "./types.ts";
 
 /**
@@ -36,11 +36,11 @@ export function clientProtocolHooks(client: EventEmitter): ProtocolHooks {
  */
 export function serverProtocolHooks(
   server: EventEmitter,
-  link: { conn: Conn; session: SockhopSession },
+  link: { socket: SockhopSocket; session: SockhopSession },
 ): ProtocolHooks {
   return {
     handshake: (ok, error) => {
-      server.emit("handshake", link.conn, link.session, ok, error);
+      server.emit("handshake", link.socket, link.session, ok, error);
       link.session?.emit("handshake", ok, error);
     },
     binaryMode: (direction, on) =>
@@ -51,7 +51,7 @@ export function serverProtocolHooks(
         : { type, callback };
       server.emit("receive:buffer", bytes, {
         ...meta,
-        socket: link.conn,
+        socket: link.socket,
         session: link.session,
       });
       link.session?.emit("receive:buffer", bytes, meta);

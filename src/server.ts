@@ -22,7 +22,12 @@ import {
 } from "./stats.ts";
 import { type MessagesOptions, messageStream } from "./messages.ts";
 import { ReadPause } from "./read_pause.ts";
-import { channelOptions, type CommonOptions, tlsOptions } from "./options.ts";
+import {
+  channelOptions,
+  checkedPort,
+  type CommonOptions,
+  tlsOptions,
+} from "./options.ts";
 import type {
   SockhopRequest,
   SockhopResponseReadableStream,
@@ -46,6 +51,7 @@ import type {
 import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import { quiet } from "./util.ts";
 import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
+import { refusedSocket, SockhopSocket } from "./socket_handle.ts";
 import type {
   ChannelOptions,
   Payload,
@@ -54,6 +60,10 @@ import type {
   RequestOptions,
   SendOptions,
 } from "./types.ts";
+
+/** Resolves on a later turn of the event loop (a timer, as the original's). */
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, 0));
 
 /** Options of {@linkcode SockhopServer}. */
 export interface SockhopServerOptions extends CommonOptions {
@@ -86,7 +96,7 @@ interface LinkHost {
   readonly readPause: ReadPause;
   report(
     e: Error,
-    sock?: Conn,
+    sock?: SockhopSocket,
     session?: SockhopSession,
     fromPeer?: boolean,
   ): void;
@@ -99,9 +109,10 @@ interface LinkHost {
  * set of closures (a server keeps one of these per idle connection).
  */
 class Link implements ChannelHooks {
-  readonly conn: Conn;
   readonly #host: LinkHost;
   channel!: Channel;
+  /** The handle users see (made with the channel). */
+  socket!: SockhopSocket;
   session!: SockhopSession;
   /** Whether the client was announced with `connect`. */
   registered = false;
@@ -109,8 +120,7 @@ class Link implements ChannelHooks {
   #gone: Promise<void> | undefined;
   #markGone: (() => void) | undefined;
 
-  constructor(conn: Conn, host: LinkHost) {
-    this.conn = conn;
+  constructor(host: LinkHost) {
     this.#host = host;
   }
 
@@ -130,30 +140,30 @@ class Link implements ChannelHooks {
     // Built field by field, not spread from the channel's meta: a spread
     // per message is a measurable cost in Node.
     const meta: ServerReceiveMeta = callback === undefined
-      ? { type, socket: this.conn, session: this.session }
-      : { type, callback, socket: this.conn, session: this.session };
+      ? { type, socket: this.socket, session: this.session }
+      : { type, callback, socket: this.socket, session: this.session };
     emitReceive(this.#host.server, data, meta);
   }
 
   request(req: SockhopRequest, res: SockhopResponseWriteableStream): void {
     this.#host.server.emit("request", req, res, {
-      socket: this.conn,
+      socket: this.socket,
       session: this.session,
     });
   }
 
   error(e: Error, fromPeer?: boolean): void {
-    this.#host.report(e, this.conn, this.session, fromPeer);
+    this.#host.report(e, this.socket, this.session, fromPeer);
   }
 
   closed(): void {
     this.#host.forget(this);
     if (!this.registered) return this.#setGone(); // never connected: no events
-    const { conn, session } = this;
-    const report = (e: Error) => this.#host.report(e, conn, session);
+    const { socket, session } = this;
+    const report = (e: Error) => this.#host.report(e, socket, session);
     // end() may be a plain JavaScript override: not async, or throwing.
     Promise.resolve().then(() => session.end()).catch(report).then(() => {
-      this.#host.server.emit("disconnect", conn, session);
+      this.#host.server.emit("disconnect", socket, session);
       if (this.channel.protocol?.negotiation.handshaken) {
         session.emit("unhandshake");
       }
@@ -242,8 +252,8 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   readonly #handshakeTimeout: number | undefined;
   readonly #sessionType: SessionClass;
   readonly #maxConnections: number;
-  readonly #clients = new Map<Conn, Link>();
-  #sockets: Conn[] = [];
+  readonly #clients = new Map<SockhopSocket, Link>();
+  #sockets: SockhopSocket[] = [];
   #sessions: SockhopSession[] = [];
   #listener: Listener | null = null;
   #acceptLoop: Promise<void> | null = null;
@@ -258,7 +268,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     forget: (link) => {
       this.#live.delete(link.channel);
       addStats(this.#past, link.channel.stats());
-      if (link.registered) this.#unregister(link.conn);
+      if (link.registered) this.#unregister(link.socket);
     },
   };
   /** Ends the message iterations in progress (on `close()`). */
@@ -267,11 +277,11 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * Connections whose session is still starting, with their channel: a
    * session may already send or request from its `start()`.
    */
-  readonly #starting = new Map<Conn, Channel>();
+  readonly #starting = new Map<SockhopSocket, Channel>();
   /** Every open channel, registered or starting, for `stats()`. */
   readonly #live = new Set<Channel>();
   /** Each connection's channel, gone ones too, for `session.stats()`. */
-  readonly #channels = new WeakMap<Conn, Channel>();
+  readonly #channels = new WeakMap<SockhopSocket, Channel>();
   /** Counts of the connections gone. */
   readonly #past = emptyStats();
   /** `error` events, by code. */
@@ -298,7 +308,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   }
 
   /** The connections of registered clients. */
-  get sockets(): Conn[] {
+  get sockets(): SockhopSocket[] {
     return this.#sockets;
   }
 
@@ -351,7 +361,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * @param config error_cb and timeout for the remote callback
    */
   send(
-    sock: Conn,
+    sock: SockhopSocket,
     o: unknown,
     callback?: RemoteCallback,
     config?: SendOptions,
@@ -368,7 +378,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * @param message the envelope: `type` label and `data`
    */
   _send_message(
-    sock: Conn,
+    sock: SockhopSocket,
     message: { type: string; data: unknown },
   ): Promise<void> {
     const found = this.#find(sock);
@@ -383,7 +393,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * @param config timeout of the response stream
    */
   request(
-    sock: Conn,
+    sock: SockhopSocket,
     o: unknown,
     config?: RequestOptions,
   ): Promise<SockhopResponseReadableStream> {
@@ -401,7 +411,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * @param callback remote callback
    */
   send_typed_buffer(
-    sock: Conn,
+    sock: SockhopSocket,
     type: string,
     bytes: Uint8Array,
     callback?: RemoteCallback,
@@ -416,7 +426,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * binary frames.
    * @param sock the client's connection
    */
-  binary_mode(sock: Conn): { rx: boolean; tx: boolean } {
+  binary_mode(sock: SockhopSocket): { rx: boolean; tx: boolean } {
     const mode = this.#channels.get(sock)?.protocol?.negotiation.binary_mode;
     return { rx: mode?.rx ?? false, tx: mode?.tx ?? false };
   }
@@ -462,12 +472,12 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * Disconnects one client; resolves once `disconnect` has been emitted.
    * @param sock the client's connection
    */
-  kill_socket(sock: Conn): Promise<void> {
+  kill_socket(sock: SockhopSocket): Promise<void> {
     const client = this.#clients.get(sock);
     if (!client) {
       const starting = this.#starting.get(sock);
       if (starting) starting.close();
-      else sock?.close?.();
+      else sock?.destroy?.();
       return Promise.resolve();
     }
     client.channel.close();
@@ -552,7 +562,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * connection this server never accepted.
    * @param sock the connection
    */
-  _stats(sock: Conn): SockhopStats {
+  _stats(sock: SockhopSocket): SockhopStats {
     return this.#channels.get(sock)?.stats() ?? emptyStats();
   }
 
@@ -597,7 +607,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     });
   }
 
-  #find(sock: Conn): Channel | Promise<never> {
+  #find(sock: SockhopSocket): Channel | Promise<never> {
     if (!sock) {
       return Promise.reject(
         new SockhopError(
@@ -615,7 +625,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   #bind(): Promise<Listener> {
     return transport.listen({
       hostname: this.address,
-      port: this.#requestedPort,
+      port: this.path ? 0 : checkedPort(this.#requestedPort),
       path: this.path ?? undefined,
       tls: this.#tls,
       handshakeTimeout: this.#handshakeTimeout,
@@ -634,51 +644,53 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
           `Connection refused: ${open} connections open (max_connections ${this.#maxConnections})`,
           "ERR_MAX_CONNECTIONS",
         ),
-        conn,
+        refusedSocket(conn),
       );
       return;
     }
     // The channel exists (writable, not yet read) while the session starts,
     // so that start() can send and request, as it could in the original.
-    const link = new Link(conn, this.#linkHost);
+    const link = new Link(this.#linkHost);
     const channel = link.channel = new Channel(conn, this.#opts, link);
+    const sock = link.socket = new SockhopSocket(channel);
     this.#accepted++;
     this.#live.add(channel);
-    this.#channels.set(conn, channel);
-    this.#starting.set(conn, channel);
+    this.#channels.set(sock, channel);
+    this.#starting.set(sock, channel);
     const drop = () => {
-      this.#starting.delete(conn);
+      this.#starting.delete(sock);
       channel.close();
       channel.run(); // reads nothing; ends what run() left open
     };
+    const wanted = () =>
+      this.#starting.has(sock) && !channel.closed && this.#listener !== null;
     try {
-      link.session = await this.#sessionType._from_socket(conn, this);
+      // As in the original, the session starts on a later turn: a client in
+      // this process has seen its connect() resolve by then.
+      await nextTurn();
+      if (!wanted()) return drop();
+      link.session = await this.#sessionType._from_socket(sock, this);
     } catch (e) {
       drop();
-      this.#report(e as Error, conn);
+      this.#report(e as Error, sock);
       return;
     }
-    const stillWanted = this.#starting.has(conn) && !channel.closed &&
-      this.#listener !== null;
-    if (!stillWanted) {
-      drop();
-      return;
-    }
-    this.#starting.delete(conn);
+    if (!wanted()) return drop();
+    this.#starting.delete(sock);
     link.registered = true;
-    this.#clients.set(conn, link);
-    this.#sockets.push(conn);
+    this.#clients.set(sock, link);
+    this.#sockets.push(sock);
     this.#sessions.push(link.session);
     try {
-      this.emit("connect", conn, link.session);
+      this.emit("connect", sock, link.session);
     } finally {
       channel.run();
     }
   }
 
-  #unregister(conn: Conn): void {
-    if (!this.#clients.delete(conn)) return;
-    const i = this.#sockets.indexOf(conn);
+  #unregister(sock: SockhopSocket): void {
+    if (!this.#clients.delete(sock)) return;
+    const i = this.#sockets.indexOf(sock);
     if (i >= 0) {
       this.#sockets.splice(i, 1);
       this.#sessions.splice(i, 1);
@@ -691,7 +703,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    */
   #report(
     e: Error,
-    sock?: Conn,
+    sock?: SockhopSocket,
     session?: SockhopSession,
     fromPeer = false,
   ): void {
@@ -711,7 +723,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
    * @param sock the client's connection
    * @param session the client's session
    */
-  _report(e: Error, sock: Conn, session: SockhopSession): void {
+  _report(e: Error, sock: SockhopSocket, session: SockhopSession): void {
     this.#report(e, sock, session);
   }
 
@@ -728,9 +740,14 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     args: unknown[],
   ): void {
     if (event === "error") return rethrow(error);
-    let client: { socket?: Conn; session?: SockhopSession } | undefined;
+    let client:
+      | { socket?: SockhopSocket; session?: SockhopSession }
+      | undefined;
     if (event === "connect" || event === "disconnect") {
-      client = { socket: args[0] as Conn, session: args[1] as SockhopSession };
+      client = {
+        socket: args[0] as SockhopSocket,
+        session: args[1] as SockhopSession,
+      };
     } else if (event === "request") {
       client = args[2] as ServerRequestMeta;
     } else if (event.startsWith("receive")) {

@@ -6,7 +6,8 @@
 import type { EventEmitter } from "node:events";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
 import type { SockhopStats } from "./stats.ts";
-import type { Conn, PeerCertificate } from "./transport/types.ts";
+import type { PeerCertificate } from "./transport/types.ts";
+import type { SockhopSocket } from "./socket_handle.ts";
 import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import type { RemoteCallback, RequestOptions, SendOptions } from "./types.ts";
 
@@ -32,7 +33,7 @@ export interface SessionHost extends EventEmitter {
   /** Port the server listens on (the real one after `listen()`). */
   port: number;
   /** Connected clients' connections. */
-  readonly sockets: Conn[];
+  readonly sockets: SockhopSocket[];
   /** Connected clients' sessions, in the order of `sockets`. */
   readonly sessions: SockhopSession[];
   /**
@@ -66,7 +67,7 @@ export interface SessionHost extends EventEmitter {
    * @param config error_cb and timeout for the remote callback
    */
   send(
-    sock: Conn,
+    sock: SockhopSocket,
     o: unknown,
     callback?: RemoteCallback,
     config?: SendOptions,
@@ -77,7 +78,7 @@ export interface SessionHost extends EventEmitter {
    * @param message the envelope: `type` label and `data`
    */
   _send_message(
-    sock: Conn,
+    sock: SockhopSocket,
     message: { type: string; data: unknown },
   ): Promise<void>;
   /**
@@ -87,7 +88,7 @@ export interface SessionHost extends EventEmitter {
    * @param config timeout of the response stream
    */
   request(
-    sock: Conn,
+    sock: SockhopSocket,
     o: unknown,
     config?: RequestOptions,
   ): Promise<SockhopResponseReadableStream>;
@@ -95,7 +96,7 @@ export interface SessionHost extends EventEmitter {
    * Disconnects one client.
    * @param sock the client's connection
    */
-  kill_socket(sock: Conn): Promise<void>;
+  kill_socket(sock: SockhopSocket): Promise<void>;
   /**
    * Reports an error of one client's session as the server reports its
    * own (for the session's async listeners).
@@ -103,12 +104,12 @@ export interface SessionHost extends EventEmitter {
    * @param sock the client's connection
    * @param session the client's session
    */
-  _report(e: Error, sock: Conn, session: SockhopSession): void;
+  _report(e: Error, sock: SockhopSocket, session: SockhopSession): void;
   /**
    * One connection's counts (behind `session.stats()`).
    * @param sock the client's connection
    */
-  _stats(sock: Conn): SockhopStats;
+  _stats(sock: SockhopSocket): SockhopStats;
   /**
    * Sockhop 2.x: sends a typed buffer to one client.
    * @param sock the client's connection
@@ -117,7 +118,7 @@ export interface SessionHost extends EventEmitter {
    * @param callback remote callback
    */
   send_typed_buffer(
-    sock: Conn,
+    sock: SockhopSocket,
     type: string,
     bytes: Uint8Array,
     callback?: RemoteCallback,
@@ -127,7 +128,7 @@ export interface SessionHost extends EventEmitter {
    * carries binary frames.
    * @param sock the client's connection
    */
-  binary_mode(sock: Conn): { rx: boolean; tx: boolean };
+  binary_mode(sock: SockhopSocket): { rx: boolean; tx: boolean };
 }
 
 /**
@@ -164,7 +165,7 @@ export interface SessionHost extends EventEmitter {
  * ```
  */
 export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
-  readonly #sock: Conn;
+  readonly #sock: SockhopSocket;
   readonly #server: SessionHost;
   /** Made on first use: most sessions are never asked for theirs. */
   #id: string | undefined;
@@ -182,14 +183,14 @@ export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
    * @param sock the connection
    * @param server the server that accepted it
    */
-  constructor(sock: Conn, server: SessionHost) {
+  constructor(sock: SockhopSocket, server: SessionHost) {
     super();
     this.#sock = sock;
     this.#server = server;
   }
 
   /** The session's connection. */
-  get sock(): Conn {
+  get sock(): SockhopSocket {
     return this.#sock;
   }
 
@@ -325,7 +326,7 @@ export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
    */
   static async _from_socket(
     this: SessionClass,
-    sock: Conn,
+    sock: SockhopSocket,
     server: SessionHost,
   ): Promise<SockhopSession> {
     const session = new this(sock, server);
@@ -336,6 +337,9 @@ export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
 
 /** A session class: {@linkcode SockhopSession} or a subclass. */
 export type SessionClass = {
-  new (sock: Conn, server: SessionHost): SockhopSession;
-  _from_socket(sock: Conn, server: SessionHost): Promise<SockhopSession>;
+  new (sock: SockhopSocket, server: SessionHost): SockhopSession;
+  _from_socket(
+    sock: SockhopSocket,
+    server: SessionHost,
+  ): Promise<SockhopSession>;
 };

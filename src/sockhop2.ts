@@ -123,7 +123,7 @@ export class Client extends SockhopClient {
       this.#rehandshakeTimer = setInterval(() => {
         if (this.connected) return;
         // A failed handshake drops that connection again (as 2.1 does).
-        this.#shake().catch(() => this.socket?.close());
+        this.#shake().catch(() => this.socket?.destroy());
       }, this.#rehandshake);
     }
     return this;

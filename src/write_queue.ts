@@ -205,6 +205,19 @@ export class WriteQueue {
     return undefined;
   }
 
+  /** Settles, never rejecting, once everything pushed so far is written or failed. */
+  flushed(): Promise<void> {
+    if (!this.#busy || this.#error) return Promise.resolve();
+    const last = this.#batches[this.#batches.length - 1];
+    if (last) return last.promise.then(noop, noop);
+    const resolve = this.#busyResolve;
+    const reject = this.#busyReject;
+    return new Promise((settled) => {
+      this.#busyResolve = () => (resolve(), settled());
+      this.#busyReject = (e) => (reject(e), settled());
+    });
+  }
+
   /** Rejects everything waiting and refuses further sends. */
   fail(error: SockhopError): void {
     if (!this.#error) this.#error = error;

@@ -7,11 +7,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type net from "node:net";
 import {
-  type Conn,
   SockhopClient,
   SockhopError,
   SockhopServer,
   SockhopSession,
+  type SockhopSocket,
 } from "../mod.ts";
 import { once, sleep, waitFor } from "./helpers/util.ts";
 import { closed, rawConnect } from "./helpers/raw.ts";
@@ -32,7 +32,7 @@ describe("max_connections", () => {
       max_connections: 3,
       session_type: Counted,
     });
-    const refused: Conn[] = [];
+    const refused: SockhopSocket[] = [];
     const otherErrors: unknown[] = [];
     server.on("error", (e, sock, session) => {
       if (codeOf(e) === "ERR_MAX_CONNECTIONS" && session === null && sock) {
@@ -146,7 +146,7 @@ describe("max_connections", () => {
 describe("idle_timeout", () => {
   it("closes a server connection that receives nothing, and keeps one that talks", async () => {
     const server = new SockhopServer({ port: 0, idle_timeout: 800 });
-    const disconnects: Conn[] = [];
+    const disconnects: SockhopSocket[] = [];
     server.on("disconnect", (sock) => disconnects.push(sock));
     await server.listen();
     const talker = new SockhopClient({ port: server.port });

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { EventEmitter } from "node:events";
 import {
-  type Conn,
   type RemoteCallback,
   SockhopClient,
   SockhopError,
   type SockhopResponseReadableStream,
   type SockhopResponseWriteableStream,
   SockhopServer,
+  type SockhopSocket,
 } from "../mod.ts";
 import { once, Widget } from "./helpers/util.ts";
 import { rawClient, type RawPeer, RawServer } from "./helpers/raw.ts";
@@ -68,7 +68,7 @@ async function serverSide(opts: Opts = {}): Promise<Side> {
   await server.listen();
   let raw: RawPeer | undefined;
   try {
-    const connected = once<[Conn]>(server, "connect");
+    const connected = once<[SockhopSocket]>(server, "connect");
     raw = await rawClient(server.port);
     const [sock] = await connected;
     return {

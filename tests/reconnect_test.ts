@@ -6,6 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { SockhopClient, SockhopServer } from "../mod.ts";
 import {
   freePort,
@@ -126,11 +127,46 @@ describe("connect()", () => {
 });
 
 describe("auto_reconnect", () => {
-  it("the deprecated setter throws; the getters are read-only flags", () => {
-    const client = new SockhopClient({ port: 1 });
-    assert.throws(() => {
-      (client as unknown as { auto_reconnect: boolean }).auto_reconnect = true;
+  it("the deprecated setter works as in 1.8.4, warning once", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    const port = await freePort();
+    const client = new SockhopClient({
+      port,
+      auto_reconnect_interval: INTERVAL,
     });
+    const server = new SockhopServer({ port });
+    try {
+      const c = counter(client);
+      client.auto_reconnect = true; // nothing listens yet: keeps trying
+      client.auto_reconnect = true;
+      assert.equal(client.auto_reconnect, true);
+      assert.equal(client.auto_reconnect_active, true);
+      await sleep(INTERVAL * 3);
+      await server.listen();
+      await waitFor(() => c.connect === 1, 5000, "the first connection");
+      await server.disconnect();
+      await waitFor(() => c.connect === 2, 5000, "the reconnection");
+      client.auto_reconnect = false;
+      assert.equal(client.auto_reconnect, false);
+      assert.equal(client.connected, true, "false stops retries, not the link");
+      await server.disconnect();
+      await sleep(INTERVAL * 6);
+      assert.deepEqual(c, { connect: 2, disconnect: 2 });
+      await waitFor(() => warnings.length > 0, 2000, "the warning");
+      const ours = warnings.filter((w) => w.includes("auto_reconnect"));
+      assert.equal(ours.length, 1, String(warnings));
+      assert.match(ours[0], /start\(\)/);
+    } finally {
+      process.off("warning", onWarning);
+      await client.disconnect();
+      await server.close();
+    }
+  });
+
+  it("the getters are read-only flags", () => {
+    const client = new SockhopClient({ port: 1 });
     assert.equal(client.auto_reconnect, false);
     assert.equal(client.auto_reconnect_active, false);
     assert.throws(() => {

@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type Conn, SockhopSession } from "../mod.ts";
+import { SockhopSession, type SockhopSocket } from "../mod.ts";
 import { once, waitFor, withUnconnectedPair } from "./helpers/util.ts";
 
 describe("session.server", () => {
@@ -16,9 +16,12 @@ describe("session.server", () => {
       override start(): Promise<void> {
         // No cast: these compile against the session's own view.
         const server = this.server;
-        server.on("disconnect", (_sock: Conn, session: SockhopSession) => {
-          left.push(session.id);
-        });
+        server.on(
+          "disconnect",
+          (_sock: SockhopSocket, session: SockhopSession) => {
+            left.push(session.id);
+          },
+        );
         assert.equal(server.sessions.length, 0); // not registered yet
         assert.equal(typeof server.get_bound_port(), "number");
         return Promise.resolve();
@@ -27,7 +30,7 @@ describe("session.server", () => {
     await withUnconnectedPair(
       { session_type: Room },
       async ({ server, client }) => {
-        const joined = once<[Conn, SockhopSession]>(server, "connect");
+        const joined = once<[SockhopSocket, SockhopSession]>(server, "connect");
         const hello = once<[unknown]>(client, "receive");
         await client.connect();
         const [sock, session] = await joined;

@@ -6,11 +6,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  type Conn,
   SockhopClient,
   SockhopServer,
   type SockhopServerOptions,
   SockhopSession,
+  type SockhopSocket,
 } from "../mod.ts";
 import {
   collect,
@@ -50,7 +50,7 @@ function gatedSession(
 /** A client the server has registered, with its socket and session. */
 interface Joined {
   client: SockhopClient;
-  sock: Conn;
+  sock: SockhopSocket;
   session: SockhopSession;
 }
 
@@ -70,7 +70,7 @@ async function withServer(
   const join = async () => {
     const client = new SockhopClient({ port: server.port });
     clients.push(client);
-    const registered = once<[Conn, SockhopSession]>(server, "connect");
+    const registered = once<[SockhopSocket, SockhopSession]>(server, "connect");
     await client.connect();
     const [sock, session] = await registered;
     return { client, sock, session };

@@ -13,7 +13,7 @@ import {
   SockhopError,
   SockhopServer,
 } from "../mod.ts";
-import type { Conn } from "../mod.ts";
+import type { Conn, SockhopSocket } from "../mod.ts";
 import { WriteQueue } from "../src/write_queue.ts";
 import { collect, once, sleep, waitFor, within } from "./helpers/util.ts";
 import { closed, rawConnect, RawServer } from "./helpers/raw.ts";
@@ -30,9 +30,9 @@ describe("write_timeout", () => {
 
   it("drops a peer that stops reading with ERR_WRITE_TIMEOUT, so an awaited sendall loop completes and the healthy clients get everything in order", async () => {
     const server = new SockhopServer({ port: 0, write_timeout: 1000 });
-    const errors: [unknown, Conn | null][] = [];
+    const errors: [unknown, SockhopSocket | null][] = [];
     server.on("error", (e, sock) => errors.push([e, sock]));
-    const disconnects: Conn[] = [];
+    const disconnects: SockhopSocket[] = [];
     server.on("disconnect", (sock) => disconnects.push(sock));
     await server.listen();
     const clients = [0, 1, 2].map(() =>

@@ -15,6 +15,7 @@ import {
   SockhopServer,
   type SockhopServerOptions,
   type SockhopSession,
+  type SockhopSocket,
 } from "../mod.ts";
 import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";
 import {
@@ -542,7 +543,10 @@ describe("TLS between two peers of this project", () => {
       await server.listen();
       const client = withCert(server.port, certs.clientCert, certs.clientKey);
       try {
-        const connected = once<[Conn, SockhopSession]>(server, "connect");
+        const connected = once<[SockhopSocket, SockhopSession]>(
+          server,
+          "connect",
+        );
         await client.connect();
         const [sock, session] = await connected;
         assert.equal(
@@ -574,11 +578,15 @@ describe("TLS between two peers of this project", () => {
         await server.listen();
         const client = withCert(server.port, certs.clientCert, certs.clientKey);
         try {
-          const connected = once<[Conn, SockhopSession]>(server, "connect");
+          const connected = once<[SockhopSocket, SockhopSession]>(
+            server,
+            "connect",
+          );
           await client.connect();
           const [sock] = await connected;
-          const tls = (sock as Conn & { socket?: { getProtocol(): string } })
-            .socket;
+          const tls = (sock._conn as Conn & {
+            socket?: { getProtocol(): string };
+          }).socket;
           protocols.push(tls?.getProtocol() ?? null);
         } finally {
           await client.disconnect();
@@ -675,7 +683,11 @@ describe("TLS between two peers of this project", () => {
         new SockhopClient(clientTls(server.port)),
       ];
       try {
-        const sessions = collect<[Conn, SockhopSession]>(server, "connect", 2);
+        const sessions = collect<[SockhopSocket, SockhopSession]>(
+          server,
+          "connect",
+          2,
+        );
         for (const client of clients) await client.connect();
         const subjects = (await sessions).map(([, session]) =>
           session.peer_certificate?.subject.CN ?? null
@@ -724,7 +736,7 @@ describe("TLS between two peers of this project", () => {
       });
       try {
         await client.connect();
-        const sock = (client.socket as {
+        const sock = (client.socket?._conn as {
           socket?: { authorized?: boolean; getProtocol?: () => string | null };
         }).socket;
         assert.equal(sock?.authorized, false);

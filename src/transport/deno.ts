@@ -183,6 +183,25 @@ class DenoConn implements Conn {
       // already closed by the runtime
     }
   }
+
+  setNoDelay(noDelay: boolean): void {
+    this.#tcpOption((tcp) => tcp.setNoDelay?.(noDelay));
+  }
+
+  /** Deno sets no initial delay: the system's applies. */
+  setKeepAlive(enable: boolean): void {
+    this.#tcpOption((tcp) => tcp.setKeepAlive?.(enable));
+  }
+
+  /** Sets a TCP option; a connection the runtime already closed ignores it. */
+  #tcpOption(set: (tcp: Partial<Deno.TcpConn>) => void): void {
+    if (this.#closed) return;
+    try {
+      set(this.#conn as Partial<Deno.TcpConn>);
+    } catch {
+      // closed by the peer meanwhile, as net.Socket ignores it then
+    }
+  }
 }
 
 function wrapConn(conn: Deno.Conn): Conn {
@@ -260,13 +279,28 @@ async function connectTls(options: ConnectOptions): Promise<Deno.TlsConn> {
       caCerts,
     });
   }
+  // Aborting closes the connection, which ends a handshake under way.
+  const signal = options.signal;
+  const close = () => closeQuietly(conn);
+  signal?.addEventListener("abort", close, { once: true });
   try {
+    if (signal?.aborted) throw nodeSockets.abortReason(signal);
     await conn.handshake();
   } catch (e) {
-    conn.close();
+    close();
     throw e;
+  } finally {
+    signal?.removeEventListener("abort", close);
   }
   return conn;
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
 }
 
 async function connect(options: ConnectOptions): Promise<Conn> {

@@ -337,6 +337,14 @@ class SocketConn implements NodeConn {
   close(): void {
     this.socket.destroy();
   }
+
+  setNoDelay(noDelay: boolean): void {
+    this.socket.setNoDelay(noDelay);
+  }
+
+  setKeepAlive(enable: boolean, initialDelay: number): void {
+    this.socket.setKeepAlive(enable, initialDelay);
+  }
 }
 
 /**
@@ -374,16 +382,30 @@ export function connect(options: ConnectOptions): Promise<NodeConn> {
     // Nothing is read before a pump takes the chunks (an `onread` socket
     // would start reading, and handing out bytes, once connected).
     if (!secure) socket.pause();
+    const signal = options.signal;
     const fail = (err: Error) => {
+      signal?.removeEventListener("abort", aborted);
       socket.destroy();
       reject(err);
     };
+    const aborted = () => fail(abortReason(signal!));
+    if (signal?.aborted) return aborted();
+    signal?.addEventListener("abort", aborted, { once: true });
     socket.once("error", fail);
     socket.once(secure ? "secureConnect" : "connect", () => {
+      signal?.removeEventListener("abort", aborted);
       socket.off("error", fail);
       resolve(wrapSocket(socket, options.path));
     });
   });
+}
+
+/** Why a connection attempt was aborted, as an Error. */
+export function abortReason(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  return reason instanceof Error
+    ? reason
+    : new Error("The attempt was aborted");
 }
 
 /**

@@ -89,6 +89,11 @@ export interface ConnectOptions {
   path?: string;
   /** Turns TLS on when present. */
   tls?: TlsOptions;
+  /**
+   * Aborting closes a connection not yet handed out (one whose TLS
+   * handshake is under way, say) and rejects.
+   */
+  signal?: AbortSignal;
 }
 
 /** Where and how to listen. `path` wins over `hostname`/`port`. */
@@ -187,6 +192,13 @@ export interface Conn {
   writeText?(text: string, done: (err?: Error) => void): number;
   /** Closes both directions now. Safe to call more than once. */
   close(): void;
+  /** Optional: turns Nagle's algorithm off (true) or on. */
+  setNoDelay?(noDelay: boolean): void;
+  /**
+   * Optional: turns TCP keep-alive on or off; `initialDelay` (ms) where the
+   * runtime can set it.
+   */
+  setKeepAlive?(enable: boolean, initialDelay: number): void;
 }
 
 /** A bound server socket. */

@@ -9,13 +9,13 @@
 import type { EventEmitter } from "node:events";
 import { join } from "node:path";
 import {
-  type Conn,
   type RemoteCallback,
   SockhopClient,
   type SockhopClientOptions,
   type SockhopResponseReadableStream,
   SockhopServer,
   type SockhopServerOptions,
+  type SockhopSocket,
 } from "../../mod.ts";
 import type { TestCerts } from "./certs.ts";
 import {
@@ -114,7 +114,7 @@ export async function openLink(spec: LinkSpec): Promise<Link> {
       );
       // Registered (and "connect" emitted) once its session has started.
       await waitFor(() => server.sockets.length > 0, 15000, "the peer");
-      const sock: Conn = server.sockets[0];
+      const sock: SockhopSocket = server.sockets[0];
       await peer.event("connect", 15000);
       return {
         peer,

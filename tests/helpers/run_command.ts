@@ -6,6 +6,7 @@
  */
 
 import { execFile } from "node:child_process";
+import process from "node:process";
 
 /** How a finished command went. */
 export interface CommandResult {
@@ -17,17 +18,24 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs `command` with `args` in `cwd`, killing it after `timeout` ms. */
+/**
+ * Runs `command` with `args` in `cwd`, killing it after `timeout` ms;
+ * `env` adds to this process's environment.
+ */
 export function runCommand(
   command: string,
   args: string[],
-  { cwd, timeout }: { cwd: string; timeout: number },
+  { cwd, timeout, env }: {
+    cwd: string;
+    timeout: number;
+    env?: Record<string, string>;
+  },
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     execFile(
       command,
       args,
-      { cwd, timeout },
+      { cwd, timeout, env: env && { ...process.env, ...env } },
       (error, stdout, stderr) =>
         resolve({
           code: error ? (typeof error.code === "number" ? error.code : 1) : 0,
