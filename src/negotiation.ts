@@ -118,10 +118,13 @@ export class Negotiation {
     if (peer === undefined) return;
     this.#peer = peer;
     const allow = peer.request_binary_mode && this.#config.allow_binary_mode;
+    // Ours goes before the answer: the peer switches to binary once
+    // answered, and its answer to ours must not come after its switch
+    // while still in JSON (2.1 answers in whatever mode it is in).
+    if (!this.#sent) this.#sendOurs();
     // Watching for the transition starts before the answer can reach it.
     if (allow && !this.binary_mode.rx) this.#port.switchRx(true);
     reply({ allow_binary_mode: allow });
-    if (!this.#sent) this.#sendOurs();
     this.#settle();
   }
 
