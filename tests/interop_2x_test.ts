@@ -15,7 +15,7 @@ import {
   Client,
   type ReceiveMeta,
   type RemoteCallback,
-  SockhopClient,
+  type SockhopClient,
   SockhopServer,
 } from "../mod.ts";
 import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";
