@@ -144,14 +144,15 @@ export class WriteQueue {
   push(text: Frame): Promise<void> {
     const refused = this.refusal();
     if (refused) return quiet(Promise.reject(refused));
-    this.#pending += text.length;
+    const size = frameSize(text);
+    this.#pending += size;
     if (!this.#busy) {
       const p = new Promise<void>((resolve, reject) => {
         this.#busyResolve = resolve;
         this.#busyReject = reject;
       });
       p.catch(noop);
-      this.#write(text, text.length, 1);
+      this.#write(text, size, 1);
       return p;
     }
     let batch = this.#batches[this.#batches.length - 1];
@@ -161,7 +162,7 @@ export class WriteQueue {
     }
     batch.parts.push(text);
     if (typeof text !== "string") batch.binary = true;
-    batch.chars += text.length;
+    batch.chars += size;
     return batch.promise;
   }
 
@@ -278,8 +279,11 @@ export class WriteQueue {
     this.#busyFrames = frames;
     const conn = this.#conn;
     if (typeof text !== "string") {
-      this.#busyBytes = text.length;
-      this.#writeBytes(text).then(this.#wrote, this.#writeFailed);
+      this.#busyBytes = chars;
+      const written = text instanceof Uint8Array
+        ? this.#writeBytes(text)
+        : this.#writeList(text);
+      written.then(this.#wrote, this.#writeFailed);
       return;
     }
     // Large text goes the sliced way, so that slow progress is seen.
@@ -308,6 +312,14 @@ export class WriteQueue {
       written = Promise.reject(e);
     }
     written.then(this.#wrote, this.#writeFailed);
+  }
+
+  /** Writes byte arrays in turn (see {@linkcode writeList}). */
+  async #writeList(list: readonly Uint8Array[]): Promise<void> {
+    for (const bytes of list) {
+      if (this.#error) return;
+      await this.#writeBytes(bytes);
+    }
   }
 
   #writeBytes(bytes: Uint8Array): Promise<void> {
@@ -386,7 +398,7 @@ export class WriteQueue {
       parts.length === 1
         ? parts[0]
         : next.binary
-        ? joined(parts)
+        ? writeList(parts)
         : parts.join(""),
       next.chars,
       parts.length,
@@ -394,18 +406,62 @@ export class WriteQueue {
   }
 }
 
-/** Frames, some binary, as the bytes of one write. */
-function joined(parts: Frame[]): Uint8Array {
-  const chunks = parts.map((p) =>
-    typeof p === "string" ? encoder.encode(p) : p
-  );
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
+/** A frame's size: characters of text, or bytes. */
+function frameSize(frame: Frame): number {
+  if (typeof frame === "string" || frame instanceof Uint8Array) {
+    return frame.length;
   }
-  return bytes;
+  let n = 0;
+  for (const part of frame) n += part.length;
+  return n;
+}
+
+/**
+ * Binary frames at least this large are written as they are, never copied
+ * into a joined write: copying into fresh memory costs more than a write.
+ */
+const LARGE_PART = 64 * 1024;
+
+/**
+ * A batch with binary frames as the byte arrays to write in turn: small
+ * pieces joined into one array, large ones as they are.
+ */
+function writeList(parts: Frame[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let small: Uint8Array[] = [];
+  let smallBytes = 0;
+  const flush = () => {
+    if (small.length === 1) out.push(small[0]);
+    else if (small.length > 1) {
+      const bytes = new Uint8Array(smallBytes);
+      let at = 0;
+      for (const b of small) {
+        bytes.set(b, at);
+        at += b.length;
+      }
+      out.push(bytes);
+    }
+    small = [];
+    smallBytes = 0;
+  };
+  for (const part of parts) {
+    const pieces = typeof part === "string"
+      ? [encoder.encode(part)]
+      : part instanceof Uint8Array
+      ? [part]
+      : part;
+    for (const piece of pieces) {
+      if (piece.length >= LARGE_PART) {
+        flush();
+        out.push(piece);
+      } else {
+        small.push(piece);
+        smallBytes += piece.length;
+      }
+    }
+  }
+  flush();
+  return out;
 }
 
 function newBatch(): Batch {

@@ -15,8 +15,11 @@ import type {
   SockhopResponsePacket,
 } from "./request_packets.ts";
 
-/** One frame as written: JSON text, or the bytes of a binary frame. */
-export type Frame = string | Uint8Array;
+/**
+ * One frame as written: JSON text, or the bytes of a binary frame (in
+ * pieces when it carries large bytes, which are then not copied).
+ */
+export type Frame = string | Uint8Array | readonly Uint8Array[];
 
 /**
  * Builds frames. Each method returns undefined when JSON cannot represent
