@@ -10,6 +10,7 @@ import { Client, SockhopError, SockhopServer } from "../mod.ts";
 import { PeerProcess } from "./helpers/peer_process.ts";
 import { withPeer2 } from "./helpers/peer2_process.ts";
 import { isCode, once, waitFor } from "./helpers/util.ts";
+import { withOurClientOf2x } from "./helpers/our_client_of_peer2.ts";
 
 describe("the 2.x Client", () => {
   it("refuses binary mode in compatibility mode, start() in it, and connect() with auto_rehandshake", async () => {
@@ -45,47 +46,32 @@ describe("the 2.x Client", () => {
   });
 
   it("in compatibility mode, a 2.1 server's handshake is ignored and never reaches the application", async () => {
-    await withPeer2(async (peer) => {
-      const { port } = await peer.call("listen", {
-        options: { handshake_timeout: 200 },
-      });
-      const client = new Client({ port, compatibility_mode: true });
+    const listen = { options: { handshake_timeout: 200 } };
+    const options = { compatibility_mode: true };
+    await withOurClientOf2x(listen, options, async (client, peer) => {
       const types: string[] = [];
       client.on("receive", (_d, meta) => types.push(meta.type));
-      try {
-        await client.connect();
-        const shake = await peer.event("handshake");
-        assert.deepEqual([shake.ok, shake.code], [
-          false,
-          "ERR_HANDSHAKE_TIMEOUT",
-        ]);
-        await client.send({ after: 1 });
-        assert.deepEqual((await peer.event("receive")).data, { after: 1 });
-        assert.deepEqual(types, []);
-        assert.deepEqual(client.binary_mode, { rx: false, tx: false });
-      } finally {
-        await client.disconnect();
-      }
+      await client.connect();
+      const shake = await peer.event("handshake");
+      assert.deepEqual([shake.ok, shake.code], [
+        false,
+        "ERR_HANDSHAKE_TIMEOUT",
+      ]);
+      await client.send({ after: 1 });
+      assert.deepEqual((await peer.event("receive")).data, { after: 1 });
+      assert.deepEqual(types, []);
+      assert.deepEqual(client.binary_mode, { rx: false, tx: false });
     });
   });
 
   it("auto_rehandshake reconnects after a drop and handshakes again", async () => {
-    await withPeer2(async (peer) => {
-      const { port } = await peer.call("listen");
-      const client = new Client({
-        port,
-        auto_rehandshake: true,
-        auto_rehandshake_interval: 50,
-      });
-      try {
-        await client.start();
-        const again = once<[boolean]>(client, "handshake", 10_000);
-        await peer.call("disconnect");
-        assert.equal((await again)[0], true);
-        await waitFor(() => client.binary_mode.tx);
-      } finally {
-        await client.disconnect();
-      }
+    const options = { auto_rehandshake: true, auto_rehandshake_interval: 50 };
+    await withOurClientOf2x({}, options, async (client, peer) => {
+      await client.start();
+      const again = once<[boolean]>(client, "handshake", 10_000);
+      await peer.call("disconnect");
+      assert.equal((await again)[0], true);
+      await waitFor(() => client.binary_mode.tx);
     });
   });
 });

@@ -12,7 +12,6 @@ import assert from "node:assert/strict";
 import type { EventEmitter } from "node:events";
 import { join } from "node:path";
 import {
-  Client,
   type ReceiveMeta,
   type RemoteCallback,
   type SockhopClient,
@@ -26,6 +25,7 @@ import {
   withPeer2,
 } from "./helpers/peer2_process.ts";
 import { once, tempDir, waitFor } from "./helpers/util.ts";
+import { withOurClientOf2x } from "./helpers/our_client_of_peer2.ts";
 
 class Widget {
   constructor(o: Record<string, unknown> = {}) {
@@ -168,33 +168,25 @@ describe("interop with sockhop 2.1.0", () => {
       const { dir, cleanup } = tempDir();
       const path = join(dir, "s.sock");
       try {
-        await withPeer2(async (peer) => {
-          const { port } = await peer.call(
-            "listen",
-            transport === "unix" ? { path } : {},
-          );
-          const client = new Client(transport === "unix" ? { path } : { port });
+        const where = transport === "unix" ? { path } : {};
+        await withOurClientOf2x(where, where, async (client, peer) => {
           const types = responder(client);
-          try {
-            await client.start();
-            assert.equal((await peer.event("handshake")).ok, true);
-            await bothBinary(ourClient(client), peer);
-            const big = transport === "tcp" ? [1024, 8 << 20] : [1024];
-            await exchange(ourClient(client), peer, big);
-            client.ping(20);
-            await waitFor(() => client.pings.some((p) => !p.unanswered()));
-            await assert.rejects(
-              client.request({ r: 1 }),
-              (e: Error & { code?: string }) =>
-                e.code === "ERR_REQUEST_UNSUPPORTED",
-            );
-            assert.deepEqual(
-              types.filter((t) => PROTOCOL_TYPES.includes(t)),
-              [],
-            );
-          } finally {
-            await client.disconnect();
-          }
+          await client.start();
+          assert.equal((await peer.event("handshake")).ok, true);
+          await bothBinary(ourClient(client), peer);
+          const big = transport === "tcp" ? [1024, 8 << 20] : [1024];
+          await exchange(ourClient(client), peer, big);
+          client.ping(20);
+          await waitFor(() => client.pings.some((p) => !p.unanswered()));
+          await assert.rejects(
+            client.request({ r: 1 }),
+            (e: Error & { code?: string }) =>
+              e.code === "ERR_REQUEST_UNSUPPORTED",
+          );
+          assert.deepEqual(
+            types.filter((t) => PROTOCOL_TYPES.includes(t)),
+            [],
+          );
           assert.equal(peer.count("error"), 0);
         });
       } finally {
@@ -241,56 +233,40 @@ describe("interop with sockhop 2.1.0", () => {
   }
 
   it("a 2.1 server with allow_binary_mode false: the handshake completes, JSON both ways, bytes as base64 byte-exact", async () => {
-    await withPeer2(async (peer) => {
-      const { port } = await peer.call("listen", {
-        options: { allow_binary_mode: false },
-      });
-      const client = new Client({ port });
+    const listen = { options: { allow_binary_mode: false } };
+    await withOurClientOf2x(listen, {}, async (client, peer) => {
       responder(client);
-      try {
-        await client.start();
-        assert.deepEqual(client.binary_mode, { rx: false, tx: false });
-        await assert.rejects(
-          client.send_typed_buffer("x", new Uint8Array(1)),
-          (e: Error & { code?: string }) =>
-            e.code === "ERR_SEND_TYPED_BUFFER_NO_BINARY_MODE",
-        );
-        await client.send(patternBytes(1024));
-        const got = await peer.event("receive");
-        assert.equal(got.data.sha256, sha256Hex(patternBytes(1024)));
-        const arriving = receivedBytes(client);
-        await peer.call("send", { as: "Buffer", pattern: 1024 });
-        assert.equal(sha256Hex(await arriving), sha256Hex(patternBytes(1024)));
-        assert.equal(peer.count("binary_mode:rx"), 0);
-      } finally {
-        await client.disconnect();
-      }
+      await client.start();
+      assert.deepEqual(client.binary_mode, { rx: false, tx: false });
+      await assert.rejects(
+        client.send_typed_buffer("x", new Uint8Array(1)),
+        (e: Error & { code?: string }) =>
+          e.code === "ERR_SEND_TYPED_BUFFER_NO_BINARY_MODE",
+      );
+      await client.send(patternBytes(1024));
+      const got = await peer.event("receive");
+      assert.equal(got.data.sha256, sha256Hex(patternBytes(1024)));
+      const arriving = receivedBytes(client);
+      await peer.call("send", { as: "Buffer", pattern: 1024 });
+      assert.equal(sha256Hex(await arriving), sha256Hex(patternBytes(1024)));
+      assert.equal(peer.count("binary_mode:rx"), 0);
     });
   });
 
   it("a reconnect handshakes again: binary mode is back, bytes still arrive", async () => {
-    await withPeer2(async (peer) => {
-      const { port } = await peer.call("listen");
-      const client = new Client({
-        port,
-        auto_reconnect: true,
-        auto_reconnect_interval: 50,
-      });
-      try {
-        await client.start();
-        await bothBinary(ourClient(client), peer);
-        const again = once(client, "handshake", 10_000);
-        const unhandshake = once(client, "unhandshake");
-        await peer.call("disconnect");
-        await unhandshake;
-        assert.deepEqual((await again)[0], true);
-        await bothBinary(ourClient(client), peer);
-        await client.send(patternBytes(1024));
-        const got = await peer.event("receive");
-        assert.equal(got.data.sha256, sha256Hex(patternBytes(1024)));
-      } finally {
-        await client.disconnect();
-      }
+    const options = { auto_reconnect: true, auto_reconnect_interval: 50 };
+    await withOurClientOf2x({}, options, async (client, peer) => {
+      await client.start();
+      await bothBinary(ourClient(client), peer);
+      const again = once(client, "handshake", 10_000);
+      const unhandshake = once(client, "unhandshake");
+      await peer.call("disconnect");
+      await unhandshake;
+      assert.deepEqual((await again)[0], true);
+      await bothBinary(ourClient(client), peer);
+      await client.send(patternBytes(1024));
+      const got = await peer.event("receive");
+      assert.equal(got.data.sha256, sha256Hex(patternBytes(1024)));
     });
   });
 });
