@@ -144,14 +144,15 @@ export class WriteQueue {
   push(text: Frame): Promise<void> {
     const refused = this.refusal();
     if (refused) return quiet(Promise.reject(refused));
-    this.#pending += text.length;
+    const length = frameLength(text);
+    this.#pending += length;
     if (!this.#busy) {
       const p = new Promise<void>((resolve, reject) => {
         this.#busyResolve = resolve;
         this.#busyReject = reject;
       });
       p.catch(noop);
-      this.#write(text, text.length, 1);
+      this.#write(text, length, 1);
       return p;
     }
     let batch = this.#batches[this.#batches.length - 1];
@@ -161,7 +162,7 @@ export class WriteQueue {
     }
     batch.parts.push(text);
     if (typeof text !== "string") batch.binary = true;
-    batch.chars += text.length;
+    batch.chars += length;
     return batch.promise;
   }
 
@@ -278,8 +279,11 @@ export class WriteQueue {
     this.#busyFrames = frames;
     const conn = this.#conn;
     if (typeof text !== "string") {
-      this.#busyBytes = text.length;
-      this.#writeBytes(text).then(this.#wrote, this.#writeFailed);
+      this.#busyBytes = chars;
+      const written = Array.isArray(text)
+        ? this.#writePieces(text)
+        : this.#writeBytes(text);
+      written.then(this.#wrote, this.#writeFailed);
       return;
     }
     // Large text goes the sliced way, so that slow progress is seen.
@@ -308,6 +312,14 @@ export class WriteQueue {
       written = Promise.reject(e);
     }
     written.then(this.#wrote, this.#writeFailed);
+  }
+
+  /** Byte pieces of one write, in order (see `joined`). */
+  async #writePieces(pieces: Uint8Array[]): Promise<void> {
+    for (const piece of pieces) {
+      if (this.#error) return;
+      await this.#writeBytes(piece);
+    }
   }
 
   #writeBytes(bytes: Uint8Array): Promise<void> {
@@ -382,30 +394,67 @@ export class WriteQueue {
     this.#busyReject = next.reject;
     this.#pauseAfter = next.pause ?? 0;
     const { parts } = next;
-    this.#write(
-      parts.length === 1
-        ? parts[0]
-        : next.binary
-        ? joined(parts)
-        : parts.join(""),
-      next.chars,
-      parts.length,
-    );
+    let frame: Frame;
+    if (parts.length === 1) frame = parts[0];
+    else if (!next.binary) frame = parts.join("");
+    else {
+      const pieces = joined(parts);
+      frame = pieces.length === 1 ? pieces[0] : pieces;
+    }
+    this.#write(frame, next.chars, parts.length);
   }
 }
 
-/** Frames, some binary, as the bytes of one write. */
-function joined(parts: Frame[]): Uint8Array {
-  const chunks = parts.map((p) =>
-    typeof p === "string" ? encoder.encode(p) : p
-  );
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
+/** A frame's length: characters of text, bytes of a binary frame. */
+function frameLength(frame: Frame): number {
+  if (!Array.isArray(frame)) return frame.length;
+  let n = 0;
+  for (const piece of frame) n += piece.length;
+  return n;
+}
+
+/**
+ * Frames, some binary, as the byte pieces of one write: neighbouring small
+ * pieces joined into one array, large ones (a big buffer's own bytes, see
+ * `encodeBinaryFrameParts`) left as they are, so that they are never
+ * copied.
+ */
+function joined(parts: Frame[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  let runBytes = 0;
+  const flush = () => {
+    if (run.length === 1) out.push(run[0]);
+    else if (run.length > 1) {
+      const bytes = new Uint8Array(runBytes);
+      let at = 0;
+      for (const piece of run) {
+        bytes.set(piece, at);
+        at += piece.length;
+      }
+      out.push(bytes);
+    }
+    run = [];
+    runBytes = 0;
+  };
+  for (const part of parts) {
+    const pieces = typeof part === "string"
+      ? [encoder.encode(part)]
+      : Array.isArray(part)
+      ? part
+      : [part];
+    for (const piece of pieces) {
+      if (piece.length >= WRITE_SLICE) {
+        flush();
+        out.push(piece);
+      } else {
+        run.push(piece);
+        runBytes += piece.length;
+      }
+    }
   }
-  return bytes;
+  flush();
+  return out;
 }
 
 function newBatch(): Batch {

@@ -248,12 +248,12 @@ export function encodeBinaryFrameParts(msg: BinaryMessage): Uint8Array[] {
 export function encodeBinaryFrame(msg: BinaryMessage): Uint8Array {
   const parts = encodeBinaryFrameParts(msg);
   if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
+  // A head, the bytes, and maybe the callback id: one array.
+  const [head, body, id] = parts;
+  const out = new Uint8Array(head.length + body.length + (id?.length ?? 0));
+  out.set(head);
+  out.set(body, head.length);
+  if (id !== undefined) out.set(id, head.length + body.length);
   return out;
 }
 

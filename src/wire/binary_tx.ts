@@ -7,12 +7,12 @@
  * @module
  */
 
-import { encodeBinaryFrame } from "./binary_frame.ts";
+import { encodeBinaryFrame, encodeBinaryFrameParts } from "./binary_frame.ts";
 import type {
   SockhopRequest,
   SockhopResponsePacket,
 } from "./request_packets.ts";
-import type { TxCodec } from "./tx_codec.ts";
+import type { Frame, TxCodec } from "./tx_codec.ts";
 
 /** Binary frames (see the module doc); one instance serves every channel. */
 export class BinaryTx implements TxCodec {
@@ -25,27 +25,34 @@ export class BinaryTx implements TxCodec {
     data: unknown,
     key?: "id" | "callback_id",
     id?: string,
-  ): Uint8Array | undefined {
+  ): Frame | undefined {
     const ids = key === undefined ? {} : { [key]: id };
     if (data instanceof Uint8Array) {
-      return encodeBinaryFrame({ kind: "bytes", type, bytes: data, ...ids });
+      // A large buffer is written from the caller's own array, not copied.
+      const parts = encodeBinaryFrameParts({
+        kind: "bytes",
+        type,
+        bytes: data,
+        ...ids,
+      });
+      return parts.length === 1 ? parts[0] : parts;
     }
     // Throws ERR_BAD_DATA for what JSON cannot represent.
     return encodeBinaryFrame({ kind: "json", type, data, ...ids });
   }
 
   /** See {@linkcode TxCodec.request}. */
-  request(req: SockhopRequest): Uint8Array | undefined {
+  request(req: SockhopRequest): Frame | undefined {
     return this.envelope("SockhopRequest", req);
   }
 
   /** See {@linkcode TxCodec.response}. */
-  response(pkt: SockhopResponsePacket): Uint8Array | undefined {
+  response(pkt: SockhopResponsePacket): Frame | undefined {
     return this.envelope("SockhopResponsePacket", pkt);
   }
 
   /** See {@linkcode TxCodec.message}. */
-  message(message: unknown): Uint8Array | undefined {
+  message(message: unknown): Frame | undefined {
     const m = message as { type?: unknown; data?: unknown } | null;
     if (m === null || typeof m !== "object" || typeof m.type !== "string") {
       return this.envelope("Object", message);

@@ -15,8 +15,12 @@ import type {
   SockhopResponsePacket,
 } from "./request_packets.ts";
 
-/** One frame as written: JSON text, or the bytes of a binary frame. */
-export type Frame = string | Uint8Array;
+/**
+ * One frame as written: JSON text, or the bytes of a binary frame, or
+ * those bytes in pieces to be written in order (a large buffer's own bytes
+ * between its frame's head and tail, so that they are never copied).
+ */
+export type Frame = string | Uint8Array | Uint8Array[];
 
 /**
  * Builds frames. Each method returns undefined when JSON cannot represent
