@@ -144,15 +144,15 @@ export class WriteQueue {
   push(text: Frame): Promise<void> {
     const refused = this.refusal();
     if (refused) return quiet(Promise.reject(refused));
-    const size = frameSize(text);
-    this.#pending += size;
+    const length = frameLength(text);
+    this.#pending += length;
     if (!this.#busy) {
       const p = new Promise<void>((resolve, reject) => {
         this.#busyResolve = resolve;
         this.#busyReject = reject;
       });
       p.catch(noop);
-      this.#write(text, size, 1);
+      this.#write(text, length, 1);
       return p;
     }
     let batch = this.#batches[this.#batches.length - 1];
@@ -162,7 +162,7 @@ export class WriteQueue {
     }
     batch.parts.push(text);
     if (typeof text !== "string") batch.binary = true;
-    batch.chars += size;
+    batch.chars += length;
     return batch.promise;
   }
 
@@ -280,9 +280,9 @@ export class WriteQueue {
     const conn = this.#conn;
     if (typeof text !== "string") {
       this.#busyBytes = chars;
-      const written = text instanceof Uint8Array
-        ? this.#writeBytes(text)
-        : this.#writeList(text);
+      const written = Array.isArray(text)
+        ? this.#writePieces(text)
+        : this.#writeBytes(text);
       written.then(this.#wrote, this.#writeFailed);
       return;
     }
@@ -314,11 +314,11 @@ export class WriteQueue {
     written.then(this.#wrote, this.#writeFailed);
   }
 
-  /** Writes byte arrays in turn (see {@linkcode writeList}). */
-  async #writeList(list: readonly Uint8Array[]): Promise<void> {
-    for (const bytes of list) {
+  /** Byte pieces of one write, in order (see `joined`). */
+  async #writePieces(pieces: Uint8Array[]): Promise<void> {
+    for (const piece of pieces) {
       if (this.#error) return;
-      await this.#writeBytes(bytes);
+      await this.#writeBytes(piece);
     }
   }
 
@@ -394,69 +394,62 @@ export class WriteQueue {
     this.#busyReject = next.reject;
     this.#pauseAfter = next.pause ?? 0;
     const { parts } = next;
-    this.#write(
-      parts.length === 1
-        ? parts[0]
-        : next.binary
-        ? writeList(parts)
-        : parts.join(""),
-      next.chars,
-      parts.length,
-    );
+    let frame: Frame;
+    if (parts.length === 1) frame = parts[0];
+    else if (!next.binary) frame = parts.join("");
+    else {
+      const pieces = joined(parts);
+      frame = pieces.length === 1 ? pieces[0] : pieces;
+    }
+    this.#write(frame, next.chars, parts.length);
   }
 }
 
-/** A frame's size: characters of text, or bytes. */
-function frameSize(frame: Frame): number {
-  if (typeof frame === "string" || frame instanceof Uint8Array) {
-    return frame.length;
-  }
+/** A frame's length: characters of text, bytes of a binary frame. */
+function frameLength(frame: Frame): number {
+  if (!Array.isArray(frame)) return frame.length;
   let n = 0;
-  for (const part of frame) n += part.length;
+  for (const piece of frame) n += piece.length;
   return n;
 }
 
 /**
- * Binary frames at least this large are written as they are, never copied
- * into a joined write: copying into fresh memory costs more than a write.
+ * Frames, some binary, as the byte pieces of one write: neighbouring small
+ * pieces joined into one array, large ones (a big buffer's own bytes, see
+ * `encodeBinaryFrameParts`) left as they are, so that they are never
+ * copied.
  */
-const LARGE_PART = 64 * 1024;
-
-/**
- * A batch with binary frames as the byte arrays to write in turn: small
- * pieces joined into one array, large ones as they are.
- */
-function writeList(parts: Frame[]): Uint8Array[] {
+function joined(parts: Frame[]): Uint8Array[] {
   const out: Uint8Array[] = [];
-  let small: Uint8Array[] = [];
-  let smallBytes = 0;
+  let run: Uint8Array[] = [];
+  let runBytes = 0;
   const flush = () => {
-    if (small.length === 1) out.push(small[0]);
-    else if (small.length > 1) {
-      const bytes = new Uint8Array(smallBytes);
+    if (run.length === 1) out.push(run[0]);
+    else if (run.length > 1) {
+      const bytes = new Uint8Array(runBytes);
       let at = 0;
-      for (const b of small) {
-        bytes.set(b, at);
-        at += b.length;
+      for (const piece of run) {
+        bytes.set(piece, at);
+        at += piece.length;
       }
       out.push(bytes);
     }
-    small = [];
-    smallBytes = 0;
+    run = [];
+    runBytes = 0;
   };
   for (const part of parts) {
     const pieces = typeof part === "string"
       ? [encoder.encode(part)]
-      : part instanceof Uint8Array
-      ? [part]
-      : part;
+      : Array.isArray(part)
+      ? part
+      : [part];
     for (const piece of pieces) {
-      if (piece.length >= LARGE_PART) {
+      if (piece.length >= WRITE_SLICE) {
         flush();
         out.push(piece);
       } else {
-        small.push(piece);
-        smallBytes += piece.length;
+        run.push(piece);
+        runBytes += piece.length;
       }
     }
   }

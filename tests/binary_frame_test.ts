@@ -19,8 +19,12 @@ import {
   encodeBinaryFrameParts,
 } from "../src/wire/binary_frame.ts";
 import { FrameDecoder } from "../src/wire/framing.ts";
+import { BINARY_TX } from "../src/wire/binary_tx.ts";
+import type { Conn } from "../src/transport/types.ts";
+import { WriteQueue } from "../src/write_queue.ts";
 import { concat, cut, soup } from "./helpers/fuzz.ts";
 import { sockhop2Dir } from "./helpers/peers_dir.ts";
+import { patternBytes } from "./helpers/peer2_process.ts";
 import { runCommand } from "./helpers/run_command.ts";
 import { nodeCommand, repoRoot, tempDir } from "./helpers/util.ts";
 
@@ -33,11 +37,7 @@ const hex = (b: Uint8Array) =>
 const unhex = (s: string) =>
   new Uint8Array(s.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
 const base64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
-const pattern = (n: number) => {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = i & 0xff;
-  return b;
-};
+const pattern = patternBytes;
 
 /** Decodes `chunks` in order; the messages and the errors' codes. */
 function decodeAll(
@@ -599,5 +599,53 @@ describe("fuzz: the binary decoder never throws and stays bounded", () => {
       ),
       RUNS,
     );
+  });
+});
+
+describe("binary frames: a large buffer goes out without being copied", () => {
+  /** A connection that keeps what it is asked to write. */
+  function recordingConn(): { conn: Conn; writes: Uint8Array[] } {
+    const writes: Uint8Array[] = [];
+    const addr = { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 };
+    const conn: Conn = {
+      localAddr: addr,
+      remoteAddr: addr,
+      readable: (async function* () {})(),
+      write: (bytes: Uint8Array) => {
+        writes.push(bytes);
+        return new Promise<void>((r) => setTimeout(r, 1));
+      },
+      close() {},
+    };
+    return { conn, writes };
+  }
+
+  it("writes the caller's own bytes, alone or behind small frames waiting in the queue, and the peer reads the frames sent", async () => {
+    const big = patternBytes(1 << 20);
+    const small = encodeBinaryFrame({ kind: "json", type: "A", data: 1 });
+    const { conn, writes } = recordingConn();
+    const queue = new WriteQueue(conn);
+    const frame = BINARY_TX.envelope("Buffer", big, "id", UUID)!;
+    assert.ok(Array.isArray(frame));
+    // Alone (nothing in flight), then batched behind a small frame.
+    await Promise.all([
+      queue.push(frame),
+      queue.push(small),
+      queue.push(frame),
+    ]);
+    const fromBig = writes.filter((w) => w.buffer === big.buffer);
+    assert.equal(
+      fromBig.reduce((n, w) => n + w.length, 0),
+      2 * big.length,
+      "every byte of the buffer written from the caller's array",
+    );
+    const { messages, codes } = decodeAll(writes, 2 << 20);
+    assert.deepEqual(codes, []);
+    assert.deepEqual(messages.map((m) => [m.kind, m.type, m.id]), [
+      ["bytes", "Buffer", UUID],
+      ["json", "A", undefined],
+      ["bytes", "Buffer", UUID],
+    ]);
+    assert.deepEqual((messages[2] as { bytes: Uint8Array }).bytes, big);
   });
 });

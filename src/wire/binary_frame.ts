@@ -71,29 +71,43 @@ const BYTES_REPLY = 15;
 const SPLIT_BYTES = 64 * 1024;
 
 /**
- * Small bytes data is copied out of a chunk into a shared block of this
- * size, and handed over as a view of it (as Node pools small Buffers): a
- * fresh `ArrayBuffer` per message costs ten times the copy. A view keeps
- * its whole block alive, so only data up to SMALL_BYTES goes there.
+ * Small arrays, received bytes data and frames to send alike, are views of
+ * a shared block of this size (as Node pools small Buffers): a fresh
+ * `ArrayBuffer` each costs ten times the copy, and the garbage collector
+ * more. A view keeps its whole block alive, so only arrays up to
+ * SMALL_BYTES come from a block. A block's bytes are handed out once.
  */
 const SLAB_BYTES = 32 * 1024;
 const SMALL_BYTES = 4 * 1024;
 let slab = new Uint8Array(SLAB_BYTES);
 let slabUsed = 0;
 
+/**
+ * A view of `n` (at most SMALL_BYTES) unclaimed bytes of the shared
+ * block, from a new block if they do not fit; {@linkcode slabClaim} takes
+ * what was used of them.
+ */
+function slabRoom(n: number): Uint8Array {
+  if (slabUsed + n > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  return slab.subarray(slabUsed, slabUsed + n);
+}
+
+function slabClaim(n: number): void {
+  // Keep later views 8-byte aligned, as typed-array views over them need.
+  slabUsed = (slabUsed + n + 7) & ~7;
+}
+
 /** A copy of `b[start, end)` that the caller's reuse of `b` cannot touch. */
 function copyOut(b: Uint8Array, start: number, end: number): Uint8Array {
   const length = end - start;
   if (length > SMALL_BYTES) return b.slice(start, end);
-  if (slabUsed + length > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const at = slabUsed;
-  slab.set(b.subarray(start, end), at);
-  // Keep later views 8-byte aligned, as typed-array views over them need.
-  slabUsed = (at + length + 7) & ~7;
-  return slab.subarray(at, at + length);
+  const out = slabRoom(length);
+  out.set(b.subarray(start, end));
+  slabClaim(length);
+  return out;
 }
 
 const encoder = new TextEncoder();
@@ -127,22 +141,26 @@ function typeBytes(type: unknown): Uint8Array {
 }
 
 /**
- * The 36 wire bytes of a callback id: its UTF-8, NUL-padded as 2.1 pads a
- * shorter one. Throws for an id that is empty, longer than 36 bytes or
- * holds a NUL (it would not survive the trip).
+ * Writes the 36 wire bytes of a callback id at `out[at]`: its UTF-8,
+ * NUL-padded as 2.1 pads a shorter one. Throws for an id that is empty,
+ * longer than 36 bytes or holds a NUL (it would not survive the trip).
  */
-function callbackIdBytes(id: unknown): Uint8Array {
-  const out = new Uint8Array(CALLBACK_ID_BYTES);
+function writeCallbackId(out: Uint8Array, at: number, id: unknown): void {
+  const field = out.subarray(at, at + CALLBACK_ID_BYTES);
   if (typeof id === "string" && id.length > 0 && !id.includes("\0")) {
     // encodeInto stops before a character that would not fit.
-    if (encoder.encodeInto(id, out).read === id.length) return out;
+    const { read, written } = encoder.encodeInto(id, field);
+    if (read === id.length) {
+      field.fill(0, written);
+      return;
+    }
   }
   throw badData(
     `A binary frame's callback id is 1 to ${CALLBACK_ID_BYTES} bytes of UTF-8 without NUL`,
   );
 }
 
-function jsonBytes(data: unknown): Uint8Array {
+function jsonText(data: unknown): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(data);
@@ -152,7 +170,7 @@ function jsonBytes(data: unknown): Uint8Array {
   if (text === undefined) {
     throw badData("Data has no JSON form (undefined, a function, a symbol)");
   }
-  return encoder.encode(text);
+  return text;
 }
 
 /** The message id, and the wire's callback id, of a message. */
@@ -199,34 +217,87 @@ function writeU32(out: Uint8Array, at: number, n: number): void {
 export function encodeBinaryFrameParts(msg: BinaryMessage): Uint8Array[] {
   const [msgId, callbackId] = idOf(msg);
   const type = typeBytes(msg.type);
-  const body = msg.kind === "json" ? jsonBytes(msg.data) : msg.bytes;
-  if (!(body instanceof Uint8Array)) {
-    throw badData("A bytes message's bytes must be a Uint8Array");
-  }
   const tail = callbackId === undefined ? 0 : CALLBACK_ID_BYTES;
-  const payload = 1 + type.length + 4 + body.length + tail;
-  if (body.length > MAX_U32 || payload > MAX_U32) {
+  const headLength = BINARY_HEADER_BYTES + 1 + type.length + 4;
+  // JSON is encoded straight into the frame when it surely fits a small
+  // one (a UTF-16 unit takes at most 3 bytes), else encoded first.
+  let text: string | undefined;
+  let body: Uint8Array | undefined;
+  if (msg.kind === "json") {
+    text = jsonText(msg.data);
+    if (headLength + text.length * 3 + tail > SMALL_BYTES) {
+      body = encoder.encode(text);
+      text = undefined;
+    }
+  } else {
+    body = msg.bytes;
+    if (!(body instanceof Uint8Array)) {
+      throw badData("A bytes message's bytes must be a Uint8Array");
+    }
+  }
+  if (body !== undefined && body.length > MAX_U32 - headLength - tail) {
     throw badData("A binary frame's payload is at most 2^32 - 1 bytes");
   }
-  const idBytes = callbackId === undefined
-    ? undefined
-    : callbackIdBytes(callbackId);
-  const split = msg.kind === "bytes" && body.length >= SPLIT_BYTES;
-  const headLength = BINARY_HEADER_BYTES + 1 + type.length + 4;
-  const out = new Uint8Array(
-    split ? headLength : BINARY_HEADER_BYTES + payload,
-  );
+  if (msg.kind === "bytes" && body!.length >= SPLIT_BYTES) {
+    return splitFrame(msgId, type, body!, callbackId);
+  }
+  const room = headLength +
+    (text === undefined ? body!.length : text.length * 3) +
+    tail;
+  const small = room <= SMALL_BYTES;
+  const out = small ? slabRoom(room) : new Uint8Array(room);
+  let bodyLength: number;
+  if (text !== undefined) {
+    bodyLength = encoder.encodeInto(text, out.subarray(headLength)).written;
+  } else {
+    out.set(body!, headLength);
+    bodyLength = body!.length;
+  }
+  if (callbackId !== undefined) {
+    writeCallbackId(out, headLength + bodyLength, callbackId);
+  }
+  const length = headLength + bodyLength + tail;
+  writeHead(out, msgId, type, bodyLength, length - BINARY_HEADER_BYTES);
+  if (!small) return [out];
+  slabClaim(length);
+  return [out.subarray(0, length)];
+}
+
+/** Header, type and data length of a frame, at the start of `out`. */
+function writeHead(
+  out: Uint8Array,
+  msgId: number,
+  type: Uint8Array,
+  bodyLength: number,
+  payload: number,
+): void {
   writeU32(out, 0, payload);
   out[4] = msgId;
   out[5] = type.length;
   out.set(type, 6);
-  writeU32(out, 6 + type.length, body.length);
-  if (split) {
-    return idBytes === undefined ? [out, body] : [out, body, idBytes];
-  }
-  out.set(body, headLength);
-  if (idBytes !== undefined) out.set(idBytes, headLength + body.length);
-  return [out];
+  writeU32(out, 6 + type.length, bodyLength);
+}
+
+/** A large bytes frame as head, the caller's bytes, and the callback id. */
+function splitFrame(
+  msgId: number,
+  type: Uint8Array,
+  body: Uint8Array,
+  callbackId: string | undefined,
+): Uint8Array[] {
+  const headLength = BINARY_HEADER_BYTES + 1 + type.length + 4;
+  const tail = callbackId === undefined ? 0 : CALLBACK_ID_BYTES;
+  const head = new Uint8Array(headLength + tail);
+  if (callbackId !== undefined) writeCallbackId(head, headLength, callbackId);
+  writeHead(
+    head,
+    msgId,
+    type,
+    body.length,
+    headLength - 5 + body.length + tail,
+  );
+  if (tail === 0) return [head, body];
+  return [head.subarray(0, headLength), body, head.subarray(headLength)];
 }
 
 /**
@@ -248,12 +319,12 @@ export function encodeBinaryFrameParts(msg: BinaryMessage): Uint8Array[] {
 export function encodeBinaryFrame(msg: BinaryMessage): Uint8Array {
   const parts = encodeBinaryFrameParts(msg);
   if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
+  // A head, the bytes, and maybe the callback id: one array.
+  const [head, body, id] = parts;
+  const out = new Uint8Array(head.length + body.length + (id?.length ?? 0));
+  out.set(head);
+  out.set(body, head.length);
+  if (id !== undefined) out.set(id, head.length + body.length);
   return out;
 }
 

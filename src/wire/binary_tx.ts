@@ -7,7 +7,7 @@
  * @module
  */
 
-import { encodeBinaryFrameParts } from "./binary_frame.ts";
+import { encodeBinaryFrame, encodeBinaryFrameParts } from "./binary_frame.ts";
 import type {
   SockhopRequest,
   SockhopResponsePacket,
@@ -25,30 +25,34 @@ export class BinaryTx implements TxCodec {
     data: unknown,
     key?: "id" | "callback_id",
     id?: string,
-  ): Frame {
+  ): Frame | undefined {
     const ids = key === undefined ? {} : { [key]: id };
-    // Large bytes come back as [head, bytes, (id)]: written without a copy.
+    if (data instanceof Uint8Array) {
+      // A large buffer is written from the caller's own array, not copied.
+      const parts = encodeBinaryFrameParts({
+        kind: "bytes",
+        type,
+        bytes: data,
+        ...ids,
+      });
+      return parts.length === 1 ? parts[0] : parts;
+    }
     // Throws ERR_BAD_DATA for what JSON cannot represent.
-    const parts = encodeBinaryFrameParts(
-      data instanceof Uint8Array
-        ? { kind: "bytes", type, bytes: data, ...ids }
-        : { kind: "json", type, data, ...ids },
-    );
-    return parts.length === 1 ? parts[0] : parts;
+    return encodeBinaryFrame({ kind: "json", type, data, ...ids });
   }
 
   /** See {@linkcode TxCodec.request}. */
-  request(req: SockhopRequest): Frame {
+  request(req: SockhopRequest): Frame | undefined {
     return this.envelope("SockhopRequest", req);
   }
 
   /** See {@linkcode TxCodec.response}. */
-  response(pkt: SockhopResponsePacket): Frame {
+  response(pkt: SockhopResponsePacket): Frame | undefined {
     return this.envelope("SockhopResponsePacket", pkt);
   }
 
   /** See {@linkcode TxCodec.message}. */
-  message(message: unknown): Frame {
+  message(message: unknown): Frame | undefined {
     const m = message as { type?: unknown; data?: unknown } | null;
     if (m === null || typeof m !== "object" || typeof m.type !== "string") {
       return this.envelope("Object", message);

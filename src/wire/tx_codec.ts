@@ -16,10 +16,11 @@ import type {
 } from "./request_packets.ts";
 
 /**
- * One frame as written: JSON text, or the bytes of a binary frame (in
- * pieces when it carries large bytes, which are then not copied).
+ * One frame as written: JSON text, or the bytes of a binary frame, or
+ * those bytes in pieces to be written in order (a large buffer's own bytes
+ * between its frame's head and tail, so that they are never copied).
  */
-export type Frame = string | Uint8Array | readonly Uint8Array[];
+export type Frame = string | Uint8Array | Uint8Array[];
 
 /**
  * Builds frames. Each method returns undefined when JSON cannot represent
