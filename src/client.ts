@@ -13,6 +13,7 @@ import {
   reportPeerError,
 } from "./endpoint.ts";
 import { abortedError, onAbort } from "./abort.ts";
+import { connectAttempt } from "./connect_attempt.ts";
 import { deprecate } from "./deprecation.ts";
 import { SockhopSocket } from "./socket_handle.ts";
 import { SockhopError } from "./errors.ts";
@@ -31,7 +32,6 @@ import {
 } from "./options.ts";
 import type { SockhopResponseReadableStream } from "./response_stream.ts";
 import { ReadPause } from "./read_pause.ts";
-import { transport } from "./transport/runtime.ts";
 import { unsendable } from "./wire/envelope.ts";
 import type { Conn, TlsOptions } from "./transport/types.ts";
 import type { SockhopClientEvents } from "./events.ts";
@@ -832,42 +832,14 @@ export class SockhopClient extends TypedEmitter<SockhopClientEvents> {
   }
 
   async #open(): Promise<Conn> {
-    // Ending the attempt early (abort, disconnect(), timeout) also closes a
-    // half-made connection (a TLS handshake under way) at once.
-    const stop = new AbortController();
-    const attempt = transport.connect({
+    const attempt = connectAttempt({
       hostname: this.address,
       port: this.path ? this.port : checkedPort(this.port),
       path: this.path ?? undefined,
       tls: this.#tls,
-      signal: stop.signal,
-    });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      const end = this.#abortAttempt = (e: Error) => {
-        reject(e);
-        stop.abort(e);
-      };
-      timer = setTimeout(
-        () =>
-          end(
-            new SockhopError(
-              "Timeout exceeded on connect()",
-              "ERR_CONNECT_TIMEOUT",
-            ),
-          ),
-        this.#connectTimeout,
-      );
-    });
-    try {
-      return await Promise.race([attempt, timeout]);
-    } catch (e) {
-      // A late success after the timeout must not leak a socket.
-      attempt.then((c) => c.close(), noop);
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
+    }, this.#connectTimeout);
+    this.#abortAttempt = attempt.end;
+    return await attempt.conn;
   }
 
   #attach(conn: Conn): void {

@@ -1,18 +1,17 @@
 /**
- * The Deno implementation of the transport seam: `Deno.connect`,
- * `Deno.listen`, `Deno.connectTls` and `Deno.startTls`, over TCP and Unix
- * sockets. The npm build replaces this file with `node.ts`.
+ * The Deno implementation of the transport seam: `Deno.connect` and
+ * `Deno.listen`, over TCP and Unix sockets. The npm build replaces this
+ * file with `node.ts`.
  *
- * Where `Deno.*` cannot do what Node does, this transport uses Deno's own
- * `node:tls`/`node:net` (through `node_sockets.ts`, shared with `node.ts`):
- *
- * - every TLS server: `Deno.listenTls` cannot ask for client certificates,
- *   and closing a `TlsConn` whose handshake is pending leaves its TCP
- *   socket open (Deno 2.9), so a client that never sends a ClientHello
- *   would hold a descriptor for as long as it likes;
- * - a TLS client over a Unix socket path, with `rejectUnauthorized:
- *   false`, or with a client certificate and a `servername` that is not
- *   the address: `Deno.connectTls`/`Deno.startTls` have no such options.
+ * TLS, servers and clients alike, runs on Deno's own `node:tls` (through
+ * `node_sockets.ts`, shared with `node.ts`): `Deno.listenTls` cannot ask
+ * for client certificates, `Deno.connectTls`/`Deno.startTls` cannot
+ * connect over a Unix socket path, skip verification or present a client
+ * certificate under another `servername`, and closing a `TlsConn` whose
+ * handshake is pending leaves its TCP socket open (Deno 2.9): a server
+ * would hold a descriptor for a client that never sends a ClientHello for
+ * as long as it likes, and a client could not end an attempt (abort,
+ * `disconnect()`, `connect_timeout`) against a server that never answers.
  * @module
  */
 
@@ -208,11 +207,6 @@ function wrapConn(conn: Deno.Conn): Conn {
   return new DenoConn(conn);
 }
 
-function caList(ca: TlsOptions["ca"]): string[] | undefined {
-  if (ca === undefined) return undefined;
-  return Array.isArray(ca) ? ca : [ca];
-}
-
 const CLIENT_TLS_KEYS = new Set([
   "cert",
   "key",
@@ -245,76 +239,14 @@ function checkTlsOptions(tls: TlsOptions, allowed: Set<string>): void {
   }
 }
 
-/** Whether a TLS client needs `node:tls` (see the module docs). */
-function needsNodeTls(options: ConnectOptions, tls: TlsOptions): boolean {
-  const renamed = tls.servername !== undefined &&
-    tls.servername !== options.hostname;
-  return options.path !== undefined || tls.rejectUnauthorized === false ||
-    (renamed && (tls.cert !== undefined || tls.key !== undefined));
-}
-
-async function connectTls(options: ConnectOptions): Promise<Deno.TlsConn> {
-  const tls = options.tls ?? {};
-  const caCerts = caList(tls.ca);
-  let conn: Deno.TlsConn;
-  if (tls.servername && tls.servername !== options.hostname) {
-    // Connect to one address, verify another name: plain TCP, then upgrade.
-    const tcp = await Deno.connect({
-      hostname: options.hostname,
-      port: options.port,
-    });
-    conn = await Deno.startTls(tcp, { hostname: tls.servername, caCerts });
-  } else if (tls.cert && tls.key) {
-    conn = await Deno.connectTls({
-      hostname: options.hostname,
-      port: options.port,
-      caCerts,
-      cert: tls.cert,
-      key: tls.key,
-    });
-  } else {
-    conn = await Deno.connectTls({
-      hostname: options.hostname,
-      port: options.port,
-      caCerts,
-    });
-  }
-  // Aborting closes the connection, which ends a handshake under way.
-  const signal = options.signal;
-  const close = () => closeQuietly(conn);
-  signal?.addEventListener("abort", close, { once: true });
-  try {
-    if (signal?.aborted) throw nodeSockets.abortReason(signal);
-    await conn.handshake();
-  } catch (e) {
-    close();
-    throw e;
-  } finally {
-    signal?.removeEventListener("abort", close);
-  }
-  return conn;
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
-  }
-}
-
 async function connect(options: ConnectOptions): Promise<Conn> {
   if (options.tls) {
     checkTlsOptions(options.tls, CLIENT_TLS_KEYS);
-    if (needsNodeTls(options, options.tls)) {
-      return await nodeSockets.connect(options);
-    }
+    return await nodeSockets.connect(options);
   }
   let conn: Deno.Conn;
   try {
-    if (options.tls) {
-      conn = await connectTls(options);
-    } else if (options.path) {
+    if (options.path) {
       conn = await Deno.connect({ transport: "unix", path: options.path });
     } else {
       conn = await Deno.connect({

@@ -401,7 +401,7 @@ export function connect(options: ConnectOptions): Promise<NodeConn> {
 }
 
 /** Why a connection attempt was aborted, as an Error. */
-export function abortReason(signal: AbortSignal): Error {
+function abortReason(signal: AbortSignal): Error {
   const reason = signal.reason;
   return reason instanceof Error
     ? reason

@@ -1,8 +1,9 @@
 /**
  * What makes the npm package a drop-in for the original `sockhop`, as a
  * Node script: the named classes, the original's `server`, `client`,
- * `session` and `error` aliases (identical to them), and Buffers for bytes
- * (from `obj2buf` and on receive). It exits 0 and prints `shape ok` when
+ * `session` and `error` aliases (identical to them; with `import`, on the
+ * default export too), and Buffers for bytes (from `obj2buf` and on
+ * receive). It exits 0 and prints `shape ok` when
  * all hold. Shared by `scripts/check_package.ts` (on the installed tarball)
  * and `tests/npm_package_test.ts` (on npm/).
  * @module
@@ -70,7 +71,13 @@ export function dropInScript(format: "commonjs" | "module"): string {
 const assert = require("node:assert/strict");
 const { Buffer } = require("node:buffer");`
     : `import * as m from "${PACKAGE}";
+import Sockhop from "${PACKAGE}";
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";`;
+import { Buffer } from "node:buffer";
+for (const name of [...${
+      JSON.stringify(CLASSES)
+    }, "server", "client", "session", "error"]) {
+  assert.equal(Sockhop[name], m[name], "default export: " + name);
+}`;
   return load + "\n" + checks;
 }

@@ -3,8 +3,9 @@
  * `require("sockhop")` (or `import`) resolved to sockhop@1.8.4 and to this
  * project's npm build, each the way an installed alias resolves it (a temp
  * folder whose node_modules/sockhop links to the package), so that a test
- * can compare what both print. Programs run in Node, or in Bun when the
- * tests run in Bun. Runtime-neutral.
+ * can compare what both print. The original runs in Node (what its
+ * programs were written for); ours in Node, or in Bun when the tests run in
+ * Bun. Runtime-neutral.
  * @module
  */
 
@@ -51,7 +52,9 @@ export async function runProgram(
     const file = esm ? "program.mjs" : "program.cjs";
     writeFileSync(join(dir, file), source);
     const port = String(await freePort());
-    const command = runtime === "Bun" ? bunCommand() : nodeCommand();
+    // The original runs in Node, the reference; ours where the tests run.
+    const inBun = runtime === "Bun" && library === "ours";
+    const command = inBun ? bunCommand() : nodeCommand();
     const result = await runCommand(command, [file], {
       cwd: dir,
       timeout,
