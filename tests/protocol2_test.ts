@@ -39,9 +39,15 @@ describe("the 2.x protocol between peers of this library", () => {
     const server = new Server({ port: 0 });
     server.on("request", threePackets);
     const handshakes: boolean[] = [];
+    const sessionEvents: string[] = [];
     server.on("handshake", (_s, _session, ok) => handshakes.push(ok));
+    server.on("connect", (_s, session) => {
+      session.on("handshake", (ok) => sessionEvents.push(`handshake ${ok}`));
+      session.on("binary_mode:rx", (on) => sessionEvents.push(`rx ${on}`));
+    });
     await server.listen();
     const client = new Client({ port: server.port });
+    const json = new SockhopClient({ port: server.port }); // no handshake
     try {
       await client.start();
       await waitFor(() => client.binary_mode.rx && client.binary_mode.tx);
@@ -49,6 +55,8 @@ describe("the 2.x protocol between peers of this library", () => {
       await waitFor(() => server.binary_mode(sock).rx);
       assert.deepEqual(server.binary_mode(sock), { rx: true, tx: true });
       assert.deepEqual(handshakes, [true]);
+      await waitFor(() => sessionEvents.length === 2);
+      assert.deepEqual(sessionEvents.sort(), ["handshake true", "rx true"]);
 
       const big = patternBytes(8 << 20);
       const atServer = once<[Uint8Array]>(server, "receive", 20_000);
@@ -74,7 +82,20 @@ describe("the 2.x protocol between peers of this library", () => {
       ]);
       assert.deepEqual([...(packets[1].data as Uint8Array)], [0, 1, 2]);
       assert.deepEqual(packets[2].data, { echo: { n: 1 } });
+
+      // sendall to a binary and a JSON client: each gets its own frame.
+      await json.connect();
+      await waitFor(() => server.sockets.length === 2);
+      const both = Promise.all([
+        once(client, "receive"),
+        once(json, "receive"),
+      ]);
+      await server.sendall(new Uint8Array([7, 8]));
+      for (const [bytes] of await both) {
+        assert.deepEqual([...(bytes as Uint8Array)], [7, 8]);
+      }
     } finally {
+      await json.disconnect();
       await client.disconnect();
       await server.close();
     }
