@@ -805,6 +805,7 @@ export class Channel {
         max_message_bytes: this.#opts.max_message_bytes ??
           DEFAULT_MAX_MESSAGE_BYTES,
         report: (e) => this.#report(e),
+        close: () => this.close(),
         hooks: this.#hooks.protocol,
       },
     );

@@ -118,6 +118,8 @@ export interface ProtocolSeam {
   max_message_bytes: number;
   /** Bad binary input. */
   report(e: SockhopError): void;
+  /** Ends the connection. */
+  close(): void;
   /** The owner's hooks. */
   hooks: ProtocolHooks | undefined;
 }
@@ -150,7 +152,11 @@ export class ChannelProtocol {
         const rx = this.#switching ??= new SwitchingDecoder(
           seam.decoder() as FrameDecoder,
           seam.max_message_bytes,
-          (e) => seam.report(e),
+          (e) => {
+            seam.report(e);
+            // As with JSON frames: an oversized frame ends the connection.
+            if (e.code === "ERR_MESSAGE_TOO_LARGE") seam.close();
+          },
         );
         seam.setDecoder(rx);
         if (expected) rx.watch();

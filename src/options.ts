@@ -180,7 +180,9 @@ function negotiationConfig(opts: CommonOptions): NegotiationConfig {
     );
   }
   return {
-    send_first: opts.handshake === true && !compatibility_mode,
+    // A "json" peer is not Sockhop: it is never sent a handshake.
+    send_first: opts.handshake === true && !compatibility_mode &&
+      opts.peer_type !== "json",
     allow_binary_mode,
     compatibility_mode,
     handshake_timeout: opts.handshake_timeout || 3000,

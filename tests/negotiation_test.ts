@@ -12,6 +12,7 @@ import {
   type NegotiationPort,
 } from "../src/negotiation.ts";
 import type { SockhopError } from "../src/errors.ts";
+import { channelOptions } from "../src/options.ts";
 
 /** A 2.1 peer's handshake payload. */
 const PEER_21 = {
@@ -136,5 +137,20 @@ describe("Negotiation", () => {
     assert.deepEqual(h.log.slice(-2), ["handshake false", "rx false"]);
     assert.equal(h.results[0]?.error?.code, "ERR_SOCKET_DESTROYED");
     assert.deepEqual(h.n.binary_mode, { rx: false, tx: false });
+  });
+
+  it("is configured from the options: a json peer is never sent a handshake", () => {
+    const on = channelOptions({ handshake: true }).negotiation!;
+    assert.equal(on.send_first, true);
+    const json = channelOptions({ handshake: true, peer_type: "json" });
+    assert.equal(json.negotiation!.send_first, false);
+    const compat = channelOptions({
+      handshake: true,
+      compatibility_mode: true,
+    });
+    assert.deepEqual(
+      [compat.negotiation!.send_first, compat.negotiation!.allow_binary_mode],
+      [false, false],
+    );
   });
 });
