@@ -70,6 +70,7 @@ import {
 import { TimedMap } from "./src/timed_map.ts";
 import { ObjectBuffer } from "./src/object_buffer.ts";
 import { SockhopPing, SockhopPong } from "./src/wire/ping.ts";
+import { Client, Server } from "./src/sockhop2.ts";
 
 export {
   type ConnectCallOptions,
@@ -183,6 +184,12 @@ export { SockhopError as error } from "./src/errors.ts";
 export { SockhopServer as server } from "./src/server.ts";
 export { SockhopSession as session } from "./src/session.ts";
 
+// Sockhop 2.x renamed the exports to { Server, Client, Session, Error }:
+// `Client` and `Server` bring 2.1's defaults (see src/sockhop2.ts).
+export { Client, type ClientOptions, Server } from "./src/sockhop2.ts";
+export { SockhopError as Error } from "./src/errors.ts";
+export { SockhopSession as Session } from "./src/session.ts";
+
 /**
  * The whole library as one object, for `import Sockhop from
  * "@sockhop/sockhop"`: the original's `require("sockhop")` shape (`server`,
@@ -237,6 +244,14 @@ const sockhop: {
   readonly TimedMap: typeof TimedMap;
   /** The framing codec. */
   readonly ObjectBuffer: typeof ObjectBuffer;
+  /** Sockhop 2.x: the client with 2.1's defaults. */
+  readonly Client: typeof Client;
+  /** Sockhop 2.x: the server with 2.1's defaults. */
+  readonly Server: typeof Server;
+  /** Sockhop 2.x: {@linkcode SockhopSession}, by 2.x's name. */
+  readonly Session: typeof SockhopSession;
+  /** Sockhop 2.x: {@linkcode SockhopError}, by 2.x's name. */
+  readonly Error: typeof SockhopError;
 } = {
   server: SockhopServer,
   client: SockhopClient,
@@ -255,5 +270,9 @@ const sockhop: {
   SockhopPong,
   TimedMap,
   ObjectBuffer,
+  Client,
+  Server,
+  Session: SockhopSession,
+  Error: SockhopError,
 };
 export default sockhop;

@@ -11,6 +11,10 @@
  * table per transport with ratios against the original, then the goals of
  * the performance issue. A benchmark, not a test: it never fails on speed.
  *
+ * Then the bytes row (scripts/bench/bytes_row.ts): large and small
+ * `Uint8Array`s in binary and in JSON mode, beside sockhop 2.1.0 and raw
+ * floors writing the same bytes; `--bytes` runs only that row.
+ *
  * The npm column is rebuilt first (`deno task build`) so that it measures
  * the current sources; `--no-build` skips that when npm/ is known fresh.
  * BENCH_IDLE sets how many idle connections the memory row opens (1000).
@@ -19,6 +23,13 @@
  */
 
 import { buildUnlessAsked } from "./bench/build_first.ts";
+import {
+  BYTES_FLOORS,
+  BYTES_LIBRARIES,
+  type BytesFigures,
+  bytesReport,
+  type FloorFigures,
+} from "./bench/bytes_row.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -60,13 +71,24 @@ async function run(cmd: string, args: string[]): Promise<unknown> {
   return JSON.parse(lines[lines.length - 1]);
 }
 
-/** Per key, the median over rounds. */
+/** Like run(), but a failure is reported and left out, not fatal. */
+async function tryRun(cmd: string, args: string[]): Promise<unknown> {
+  try {
+    return await run(cmd, args);
+  } catch (e) {
+    console.error(`  (left out: ${(e as Error).message})`);
+    return undefined;
+  }
+}
+
+/** Per key, the median over rounds (of the rounds that measured it). */
 function medians<T extends object>(rounds: T[]): T {
-  const out: Record<string, number> = {};
+  const out: Record<string, number | null> = {};
   for (const key of Object.keys(rounds[0])) {
-    const values = rounds.map((r) => (r as Record<string, number>)[key])
+    const values = rounds.map((r) => (r as Record<string, number | null>)[key])
+      .filter((v): v is number => typeof v === "number")
       .sort((x, y) => x - y);
-    out[key] = values[Math.floor(values.length / 2)];
+    out[key] = values.length ? values[Math.floor(values.length / 2)] : null;
   }
   return out as T;
 }
@@ -105,8 +127,21 @@ const idleRuns = new Map<string, Idle[]>();
 const push = <T>(map: Map<string, T[]>, key: string, value: T) =>
   map.set(key, [...(map.get(key) ?? []), value]);
 
+const bytesOnly = Deno.args.includes("--bytes");
+const bytesRuns = new Map<string, BytesFigures[]>();
+const bytesFloorRuns = new Map<string, FloorFigures[]>();
+
 const started = performance.now();
 for (let round = 1; round <= runs; round++) {
+  for (const [label, cmd, args] of [...BYTES_LIBRARIES, ...BYTES_FLOORS]) {
+    console.error(`round ${round}/${runs}, bytes: ${label} ...`);
+    const result = await tryRun(cmd, args);
+    const into = BYTES_FLOORS.some(([l]) => l === label)
+      ? bytesFloorRuns as Map<string, unknown[]>
+      : bytesRuns as Map<string, unknown[]>;
+    if (result !== undefined) push(into, label, result);
+  }
+  if (bytesOnly) continue;
   for (const t of transports) {
     for (const [label, cmd, args] of libraries) {
       console.error(`round ${round}/${runs}, ${t}: ${label} ...`);
@@ -121,6 +156,26 @@ for (let round = 1; round <= runs; round++) {
     console.error(`round ${round}/${runs}: ${label}, idle connections ...`);
     push(idleRuns, label, await run(cmd, [...args, "idle"]) as Idle);
   }
+}
+
+const bytesMedians = <T extends object>(
+  map: Map<string, T[]>,
+  list: [string, string, string[]][],
+) =>
+  list.map(([label]) => {
+    const rounds = map.get(label);
+    return rounds ? medians(rounds) : undefined;
+  });
+const bytesLibs = bytesMedians(bytesRuns, BYTES_LIBRARIES);
+const bytesFloors = bytesMedians(bytesFloorRuns, BYTES_FLOORS);
+if (bytesOnly) {
+  console.log(bytesReport(bytesLibs, bytesFloors));
+  console.log(
+    `Median of ${runs} interleaved rounds, each in fresh processes; ${
+      ((performance.now() - started) / 1000).toFixed(0)
+    } s.`,
+  );
+  Deno.exit(0);
 }
 
 const rate = (v: number) => `${Math.round(v).toLocaleString("en-US")}/s`;
@@ -242,6 +297,11 @@ for (const t of transports) {
       r.mib32_ms / r.mib8_ms,
     ]);
   }
+}
+
+{
+  const tcp = [la, lb].map((l) => medians(suites.get(`${l} tcp`)!).one_way);
+  console.log(bytesReport(bytesLibs, bytesFloors, tcp as [number, number]));
 }
 
 console.log(

@@ -32,13 +32,19 @@ import {
   unsendable,
   whyInvalid,
 } from "./wire/envelope.ts";
+import { payloadJSON } from "./wire/envelope_text.ts";
 import {
-  envelopeText,
-  payloadJSON,
-  requestText,
-  responseText,
-} from "./wire/envelope_text.ts";
-import { FrameDecoder, frameText, terminatorPair } from "./wire/framing.ts";
+  DEFAULT_MAX_MESSAGE_BYTES,
+  FrameDecoder,
+  terminatorPair,
+} from "./wire/framing.ts";
+import { type Frame, JsonTx, type TxCodec } from "./wire/tx_codec.ts";
+import type { RxDecoder } from "./wire/rx_switch.ts";
+import {
+  ChannelProtocol,
+  type ProtocolHooks,
+  REACTIVE,
+} from "./channel_protocol.ts";
 import { SockhopPing, SockhopPong } from "./wire/ping.ts";
 import { messageId } from "./wire/ids.ts";
 import { noop, quiet } from "./util.ts";
@@ -67,6 +73,8 @@ export interface ChannelHooks {
   closed(): void;
   /** While paused, the channel stops reading (see `messages()`). */
   readPause?: ReadPause;
+  /** Sockhop 2.x events (handshake, binary mode, typed buffers). */
+  protocol?: ProtocolHooks;
 }
 
 const destroyed = (): SockhopError =>
@@ -125,10 +133,15 @@ export class Channel {
   pings: SockhopPing[] = [];
   readonly #opts: ChannelOptions;
   readonly #hooks: ChannelHooks;
-  readonly #decoder: FrameDecoder;
+  /** JSON lines; binary frames once the peer switched (Sockhop 2.x). */
+  #decoder: RxDecoder;
   /** Made on the first write (see {@linkcode Channel.#writer}). */
   #writes: WriteQueue | undefined;
   readonly #tx: string;
+  /** Builds what we send: JSON lines, or binary frames (Sockhop 2.x). */
+  #codec: TxCodec;
+  /** The 2.x protocol, made once a handshake is sent or received. */
+  #protocol: ChannelProtocol | undefined;
   readonly #userBytes: (bytes: Uint8Array) => Uint8Array;
   // Both maps, the error counts and the callbacks below are made when first
   // needed: a server holds a channel per idle connection.
@@ -172,6 +185,7 @@ export class Channel {
       if (e.code === "ERR_MESSAGE_TOO_LARGE") this.close();
     });
     this.#tx = tx;
+    this.#codec = opts.tx_codec ?? new JsonTx(tx);
     this.#userBytes = opts.user_bytes ?? identity;
   }
 
@@ -272,6 +286,7 @@ export class Channel {
       this.#receivedAt = Date.now();
       this.#idleTimer = setTimeout(() => this.#idleCheck(), idle);
     }
+    if (this.#opts.negotiation?.send_first) this.#v2.negotiation.open();
     if (!this.conn.receive) return this.#readLoop();
     this.#reading = this.conn.receive(this);
   }
@@ -318,10 +333,11 @@ export class Channel {
     o: unknown,
     callback?: RemoteCallback,
     config?: SendOptions,
+    label?: string,
   ): Promise<void> {
     if (callback === undefined) {
       const frame = this.frame(o);
-      return typeof frame === "string" ? this.send_frame(frame) : frame;
+      return frame instanceof Promise ? frame : this.send_frame(frame);
     }
     if (this.#opts.peer_type === "json") {
       return Promise.reject(
@@ -348,12 +364,12 @@ export class Channel {
     // Whatever can refuse the send is asked first, so that a callback is
     // registered only for a frame that goes out; a write that fails later
     // closes the channel, whose stop tells error_cb "stopped".
-    const json = this.#payload(o);
-    if (typeof json !== "string") return json;
+    const id = messageId();
+    const frame = this.#encode(label ?? typeName(o), o, "id", id);
+    if (frame instanceof Promise) return frame;
     const writer = this.#writer;
     const refused = writer.refusal();
     if (refused) return quiet(Promise.reject(refused));
-    const id = messageId();
     const errorCb = config?.error_cb;
     if (signal) {
       const forget = onAbort(signal, () => {
@@ -376,7 +392,7 @@ export class Channel {
       );
     }
     // Registered before the write: a fast answer must find its callback.
-    return writer.push(envelopeText(typeName(o), json, "id", id) + this.#tx);
+    return writer.push(frame);
   }
 
   /**
@@ -384,7 +400,7 @@ export class Channel {
    * send when `o` cannot be sent. Channels with the same options write the
    * same frame, so `sendall` serialises once for all of them.
    */
-  frame(o: unknown): string | Promise<never> {
+  frame(o: unknown): Frame | Promise<never> {
     let json: string | undefined;
     if (this.#opts.peer_type === "json") {
       if (!this.#opts.allow_non_objects && typeof o !== "object") {
@@ -405,20 +421,25 @@ export class Channel {
     if (o === null || o === undefined) return noData(o);
     const bad = unsendable(o) ?? this.#opts.outgoing?.(o);
     if (bad) return Promise.reject(bad);
+    let frame: Frame | undefined;
     try {
-      json = payloadJSON(o);
+      frame = this.#codec.envelope(typeName(o), o);
     } catch (e) {
       return unserialisable(e);
     }
-    if (json === undefined) return unrepresentable();
-    return envelopeText(typeName(o), json) + this.#tx;
+    return frame === undefined ? unrepresentable() : frame;
+  }
+
+  /** The codec `frame()` uses: channels with the same one share frames. */
+  get codec(): TxCodec {
+    return this.#codec;
   }
 
   /**
    * Writes a frame from {@linkcode frame} (of this channel or one with the
    * same options).
    */
-  send_frame(frame: string): Promise<void> {
+  send_frame(frame: Frame): Promise<void> {
     if (this.#closed) return quiet(Promise.reject(destroyed()));
     return this.#writer.push(frame);
   }
@@ -433,13 +454,11 @@ export class Channel {
       message.type === "SockhopResponsePacket" &&
       pkt instanceof SockhopResponsePacket
     ) {
-      const data = this.#payload(pkt.data);
-      if (typeof data !== "string") return data;
-      return this.#writer.push(
-        responseText(pkt.uuid, pkt.type, data, pkt.last) + this.#tx,
-      );
+      const refused = this.#opts.outgoing?.(pkt.data);
+      if (refused) return Promise.reject(refused);
+      return this.#push(() => this.#codec.response(pkt));
     }
-    return this.#write(message);
+    return this.#push(() => this.#codec.message(message));
   }
 
   /**
@@ -463,7 +482,7 @@ export class Channel {
       );
     }
     if (signal?.aborted) throw abortedError(signal);
-    const bad = unsendable(o);
+    const bad = unsendable(o) ?? this.#protocol?.requestRefusal();
     if (bad) throw bad;
     const req = SockhopRequest.from_data(o);
     const stream = SockhopResponseReadableStream.from_request(req);
@@ -505,13 +524,9 @@ export class Channel {
     // this): keep it for the caller, who can listen only once we return.
     stream._hold();
     try {
-      const data = this.#payload(req.data);
-      if (typeof data !== "string") await data;
-      else {
-        await this.#writer.push(
-          requestText(req.uuid, data, req.type) + this.#tx,
-        );
-      }
+      const refused = this.#opts.outgoing?.(req.data);
+      if (refused) throw refused;
+      await this.#push(() => this.#codec.request(req));
     } catch (e) {
       forget();
       this.#streams.extract(req.uuid);
@@ -537,49 +552,54 @@ export class Channel {
     ) {
       return false;
     }
-    this.#write({ type: "SockhopPing", data: ping }).catch(noop);
+    this.#push(() => this.#codec.message({ type: "SockhopPing", data: ping }))
+      .catch(noop);
     return true;
   }
 
-  /** Sends `{type, data}` (plus an id field), built as text. */
+  /** Sends `{type, data}` (plus an id field). */
   #envelope(
     type: string,
     data: unknown,
     key?: "id" | "callback_id",
     id?: string,
   ): Promise<void> {
-    const json = this.#payload(data);
-    if (typeof json !== "string") return json;
-    return this.#writer.push(envelopeText(type, json, key, id) + this.#tx);
+    const frame = this.#encode(type, data, key, id);
+    return frame instanceof Promise ? frame : this.#writer.push(frame);
   }
 
   /**
-   * A payload's JSON, or the rejected send when the channel is closed or
-   * JSON cannot represent the payload.
+   * An envelope's frame, or the rejected send when the channel is closed
+   * or the payload cannot be represented.
    */
-  #payload(data: unknown): string | Promise<void> {
+  #encode(
+    type: string,
+    data: unknown,
+    key?: "id" | "callback_id",
+    id?: string,
+  ): Frame | Promise<never> {
     if (this.#closed) return quiet(Promise.reject(destroyed()));
     const refused = this.#opts.outgoing?.(data);
     if (refused) return Promise.reject(refused);
-    let json: string | undefined;
+    let frame: Frame | undefined;
     try {
-      json = payloadJSON(data);
+      frame = this.#codec.envelope(type, data, key, id);
     } catch (e) {
       return unserialisable(e);
     }
-    return json === undefined ? unrepresentable() : json;
+    return frame === undefined ? unrepresentable() : frame;
   }
 
-  #write(message: unknown): Promise<void> {
+  /** Writes what `make` builds, or rejects as `#encode` does. */
+  #push(make: () => Frame | undefined): Promise<void> {
     if (this.#closed) return quiet(Promise.reject(destroyed()));
-    let text: string | undefined;
+    let frame: Frame | undefined;
     try {
-      text = frameText(message, this.#tx);
+      frame = make();
     } catch (e) {
       return unserialisable(e);
     }
-    if (text === undefined) return unrepresentable();
-    return this.#writer.push(text);
+    return frame === undefined ? unrepresentable() : this.#writer.push(frame);
   }
 
   /**
@@ -673,6 +693,7 @@ export class Channel {
     this.pings = [];
     this.#callbackMap?.stop();
     this.#streamMap?.stop();
+    this.#protocol?.negotiation.closed();
     this.#hooks.closed();
   }
 
@@ -722,10 +743,12 @@ export class Channel {
     const msg = frame as Envelope;
     switch (kind) {
       case "ping":
-        this.#write({
-          type: "SockhopPong",
-          data: new SockhopPong(msg.data as Record<string, unknown>),
-        }).catch(noop);
+        this.#push(() =>
+          this.#codec.message({
+            type: "SockhopPong",
+            data: new SockhopPong(msg.data as Record<string, unknown>),
+          })
+        ).catch(noop);
         return;
       case "pong":
         for (const p of this.pings) {
@@ -758,23 +781,61 @@ export class Channel {
       }
       case "message": {
         const data = revive(msg.type, msg.data, this.#userBytes);
-        const id = msg.id;
-        if (id === undefined) {
-          this.#hooks.receive(data, msg.type, undefined);
-          return;
+        const cb = msg.id === undefined ? undefined : this.#replier(msg.id);
+        if (data instanceof Uint8Array && msg.type !== "Buffer") {
+          const bytes = this.#userBytes(data); // a typed buffer (2.x)
+          return this.#hooks.protocol?.receiveBuffer(bytes, msg.type, cb);
         }
-        this.#hooks.receive(data, msg.type, (reply: unknown = {}) => {
-          if (reply === null) {
-            return Promise.reject(
-              new SockhopError("Cannot answer with null", "ERR_BAD_DATA"),
-            );
-          }
-          const bad = unsendable(reply);
-          if (bad) return Promise.reject(bad);
-          return this.#envelope(typeName(reply), reply, "callback_id", id);
-        });
+        this.#hooks.receive(data, msg.type, cb);
         return;
       }
+      case "handshake":
+        return this.#v2.peerHandshake(msg.data, msg.id);
+      case "transition":
+        this.#v2.negotiation.peerTransition();
     }
+  }
+
+  /** `meta.callback` of a message; a 2.x peer is answered once only. */
+  #replier(id: string): (reply?: unknown) => Promise<void> {
+    let answered = false;
+    return (reply: unknown = {}) => {
+      if (reply === null) {
+        return Promise.reject(
+          new SockhopError("Cannot answer with null", "ERR_BAD_DATA"),
+        );
+      }
+      const bad = unsendable(reply);
+      if (bad) return Promise.reject(bad);
+      if (answered && this.#protocol?.peerIs2x) return Promise.resolve();
+      answered = true;
+      return this.#envelope(typeName(reply), reply, "callback_id", id);
+    };
+  }
+
+  /** The 2.x protocol, made on first need (never, with a 1.x peer). */
+  get #v2(): ChannelProtocol {
+    return this.#protocol ??= new ChannelProtocol(
+      this.#opts.negotiation ?? REACTIVE,
+      {
+        send: (o, cb, label) => this.send(o, cb, undefined, label),
+        envelope: (type, data, key, id) => this.#envelope(type, data, key, id),
+        barrier: (text, pause) => this.#writer.pushBarrier(text, pause),
+        codec: () => this.#codec,
+        setCodec: (codec) => (this.#codec = codec),
+        decoder: () => this.#decoder,
+        setDecoder: (decoder) => (this.#decoder = decoder),
+        max_message_bytes: this.#opts.max_message_bytes ??
+          DEFAULT_MAX_MESSAGE_BYTES,
+        report: (e) => this.#report(e),
+        close: () => this.close(),
+        hooks: this.#hooks.protocol,
+      },
+    );
+  }
+
+  /** The 2.x side of this connection, if it has one. */
+  get protocol(): ChannelProtocol | undefined {
+    return this.#protocol;
   }
 }

@@ -50,6 +50,10 @@ import type { SockhopPing } from "./wire/ping.ts";
 import type { NoTypes, TypeRegistry, ValuesOf } from "./typed_values.ts";
 import type { ReceiveArgs } from "./receive_events.ts";
 import { DEFAULT_MAX_PENDING_BYTES } from "./write_queue.ts";
+import { clientProtocolHooks } from "./protocol_events.ts";
+import { sendTypedBuffer } from "./channel_protocol.ts";
+
+const NO_BINARY = { rx: false, tx: false } as const;
 
 /** Options of {@linkcode SockhopClient}. */
 export interface SockhopClientOptions<R extends TypeRegistry = TypeRegistry>
@@ -290,6 +294,30 @@ export class SockhopClient<R extends TypeRegistry = NoTypes>
     this.#connectTimeout = opts.connect_timeout || 5000;
     this.#offlineLimit = opts.offline_queue_size ?? 0;
     this.#heldLimit = this.#opts.max_pending_bytes ?? DEFAULT_MAX_PENDING_BYTES;
+  }
+
+  /** Sockhop 2.x: whether each direction carries binary frames. */
+  get binary_mode(): { rx: boolean; tx: boolean } {
+    return { ...this.#channel?.protocol?.negotiation.binary_mode ?? NO_BINARY };
+  }
+
+  /**
+   * Sockhop 2.x: sends bytes with a type name of yours; the server gets
+   * `receive:buffer(bytes, { type })`. Binary mode only: rejects with
+   * `ERR_SEND_TYPED_BUFFER_NO_BINARY_MODE` unless `binary_mode.tx`, and
+   * with `ERR_SEND_TYPED_BUFFER_INVALID_TYPE` for the type `"Buffer"`.
+   * @param type the type name
+   * @param bytes the bytes
+   * @param callback remote callback
+   */
+  send_typed_buffer(
+    type: string,
+    bytes: Uint8Array,
+    callback?: RemoteCallback,
+  ): Promise<void> {
+    const channel = this.#channel;
+    if (!channel) return this.#notConnected();
+    return sendTypedBuffer(channel.protocol, type, bytes, callback);
   }
 
   /** Whether a connection is up. */
@@ -833,12 +861,14 @@ export class SockhopClient<R extends TypeRegistry = NoTypes>
       request: (req, res) => this.emit("request", req, res),
       error: (e, fromPeer) => this.#report(e, fromPeer),
       readPause: this.#readPause,
+      protocol: clientProtocolHooks(this),
       closed: () => {
         addStats(this.#past, channel.stats());
         if (this.#channel !== channel) return;
         this.#channel = null;
         this.#refreshTimers();
         this.emit("disconnect", sock);
+        if (channel.protocol?.negotiation.handshaken) this.emit("unhandshake");
       },
     });
     const sock = this.#socket = new SockhopSocket(channel);

@@ -50,6 +50,23 @@
  *   check (its schema, or its revival), or a value failed its schema
  *   before sending (`validate_outgoing`); the error is a
  *   `SockhopInvalidValueError` carrying `label` and `issues`.
+ * - `ERR_OBJECTBUFFER_NO_SCHEMA`: a binary-mode frame (2.x protocol) with a
+ *   message id no schema has (skipped; the connection goes on). 2.1's code.
+ * - `ERR_OBJECTBUFFER_DESERIALIZE_FAILED`: a binary-mode frame whose payload
+ *   does not hold its fields, or whose JSON does not parse (skipped; the
+ *   connection goes on). 2.1's code.
+ * - `ERR_HANDSHAKE_TIMEOUT`: a Sockhop 2.x handshake did not complete within
+ *   `handshake_timeout` (a 2.x client's `start()` rejects with it).
+ * - `ERR_HANDSHAKE_COMPATIBILITY_MODE`: `start()` of a 2.x client in
+ *   `compatibility_mode`, or `allow_binary_mode` with it (as in 2.1).
+ * - `ERR_AUTO_REHANDSHAKE_CONNECT`: `connect()` on a client with
+ *   `auto_rehandshake` (use `start()`).
+ * - `ERR_SEND_TYPED_BUFFER_NO_BINARY_MODE`: `send_typed_buffer()` while the
+ *   sending direction is not in binary mode.
+ * - `ERR_SEND_TYPED_BUFFER_INVALID_TYPE`: `send_typed_buffer()` with the
+ *   type `"Buffer"`, or bytes that are not a `Uint8Array`.
+ * - `ERR_REQUEST_UNSUPPORTED`: `request()` to a peer whose handshake says
+ *   it does not serve streamed requests (Sockhop 2.x dropped them).
  */
 export type SockhopErrorCode =
   | "ERR_MULTICONNECT"
@@ -72,7 +89,15 @@ export type SockhopErrorCode =
   | "ERR_MAX_CONNECTIONS"
   | "ERR_ABORTED"
   | "ERR_SOCKET_BAD_PORT"
-  | "ERR_INVALID_VALUE";
+  | "ERR_INVALID_VALUE"
+  | "ERR_OBJECTBUFFER_NO_SCHEMA"
+  | "ERR_OBJECTBUFFER_DESERIALIZE_FAILED"
+  | "ERR_HANDSHAKE_TIMEOUT"
+  | "ERR_HANDSHAKE_COMPATIBILITY_MODE"
+  | "ERR_AUTO_REHANDSHAKE_CONNECT"
+  | "ERR_SEND_TYPED_BUFFER_NO_BINARY_MODE"
+  | "ERR_SEND_TYPED_BUFFER_INVALID_TYPE"
+  | "ERR_REQUEST_UNSUPPORTED";
 
 /**
  * An error raised by Sockhop. `code` says what kind of failure it is, so

@@ -86,6 +86,27 @@ export type SockhopClientOwnEvents = {
    * refused this client's certificate), or a listener that threw.
    */
   error: [error: SockhopEventError];
+  /**
+   * Sockhop 2.x: the handshake is over: `ok`, or failed with `error`
+   * (`ERR_HANDSHAKE_TIMEOUT`). Fires once per connection that negotiates
+   * (see the `handshake` option), after `binary_mode:tx` when binary mode
+   * was granted.
+   */
+  handshake: [ok: boolean, error?: SockhopEventError];
+  /** Sockhop 2.x: a handshaken connection dropped (after `disconnect`). */
+  unhandshake: [];
+  /**
+   * Sockhop 2.x: what the server sends switched to binary frames (`true`),
+   * or the connection dropped (`false`).
+   */
+  "binary_mode:rx": [on: boolean];
+  /** Sockhop 2.x: what this client sends switched to (or from) binary. */
+  "binary_mode:tx": [on: boolean];
+  /**
+   * Sockhop 2.x: a typed buffer arrived (see `send_typed_buffer`):
+   * `meta.type` is its type name; bytes are a `Buffer` in Node and Bun.
+   */
+  "receive:buffer": [bytes: Uint8Array, meta: ReceiveMeta];
 };
 
 /** Meta of a server's `request` event. */
@@ -129,4 +150,18 @@ export type SockhopServerOwnEvents = {
     sock: SockhopSocket | null,
     session: SockhopSession | null,
   ];
+  /**
+   * Sockhop 2.x: a client's handshake is over: `ok`, or failed with
+   * `error`. The session then emits `handshake(ok, error)` too, and
+   * `binary_mode:rx` / `binary_mode:tx` (on) and `unhandshake` as they
+   * happen.
+   */
+  handshake: [
+    sock: SockhopSocket,
+    session: SockhopSession,
+    ok: boolean,
+    error?: SockhopEventError,
+  ];
+  /** Sockhop 2.x: a typed buffer arrived from a client. */
+  "receive:buffer": [bytes: Uint8Array, meta: ServerReceiveMeta];
 };

@@ -11,6 +11,8 @@ import type { ChannelOptions } from "./types.ts";
 import { TypeBook, type TypeRegistry } from "./typed_values.ts";
 import { type Terminator, terminatorPair } from "./wire/framing.ts";
 import { DEFAULT_WRITE_TIMEOUT } from "./write_queue.ts";
+import type { NegotiationConfig } from "./negotiation.ts";
+import { JsonTx } from "./wire/tx_codec.ts";
 
 /**
  * Options common to {@linkcode SockhopClient} and {@linkcode SockhopServer}.
@@ -135,6 +137,34 @@ export interface CommonOptions<R extends TypeRegistry = TypeRegistry> {
    * @default {false}
    */
   validate_outgoing?: boolean;
+  /**
+   * Sockhop 2.x: send a handshake as soon as a connection is up (as 2.x
+   * peers do), to get binary mode with a peer that answers it. Off, a
+   * connection never sends a handshake first, so a 1.x peer sees exactly
+   * the 1.x wire; a peer's handshake is still answered (and ours sent in
+   * return), so 2.x peers get binary mode either way. On by default only
+   * on the 2.x names (`Client`, `Server`).
+   * @default {false}
+   */
+  handshake?: boolean;
+  /**
+   * Sockhop 2.x: accept binary frames from a peer that asks, and ask to
+   * send them. Must stay off with `compatibility_mode`.
+   * @default {true} (false with `compatibility_mode`)
+   */
+  allow_binary_mode?: boolean;
+  /**
+   * Sockhop 2.x: ms after sending our handshake before it counts as
+   * failed (`handshake` event with `ERR_HANDSHAKE_TIMEOUT`).
+   * @default {3000}
+   */
+  handshake_timeout?: number;
+  /**
+   * Sockhop 2.x: behave as a 1.x peer: never send a handshake, ignore the
+   * peer's (unanswered, never shown to the application), no binary mode.
+   * @default {false}
+   */
+  compatibility_mode?: boolean;
 }
 
 /**
@@ -142,9 +172,10 @@ export interface CommonOptions<R extends TypeRegistry = TypeRegistry> {
  * terminator, so a bad option fails in the constructor, not per connection.
  */
 export function channelOptions(opts: CommonOptions): ChannelOptions {
+  const terminator = terminatorPair(opts.terminator);
   return {
     peer_type: opts.peer_type === "json" ? "json" : "Sockhop",
-    terminator: terminatorPair(opts.terminator),
+    terminator,
     allow_non_objects: opts.allow_non_objects === true,
     max_message_bytes: opts.max_message_bytes,
     max_pending_bytes: opts.max_pending_bytes,
@@ -153,6 +184,32 @@ export function channelOptions(opts: CommonOptions): ChannelOptions {
     response_timeout: opts.response_timeout ?? 30000,
     user_bytes: transport.userBytes,
     ...typeOptions(opts),
+    tx_codec: new JsonTx(terminator[1]),
+    negotiation: negotiationConfig(opts),
+  };
+}
+
+/**
+ * The 2.x negotiation the options ask for; throws
+ * `ERR_HANDSHAKE_COMPATIBILITY_MODE` for binary mode in compatibility mode,
+ * as 2.1 does.
+ */
+function negotiationConfig(opts: CommonOptions): NegotiationConfig {
+  const compatibility_mode = opts.compatibility_mode === true;
+  const allow_binary_mode = opts.allow_binary_mode ?? !compatibility_mode;
+  if (compatibility_mode && allow_binary_mode) {
+    throw new SockhopError(
+      "You cannot request binary mode in compatibility mode",
+      "ERR_HANDSHAKE_COMPATIBILITY_MODE",
+    );
+  }
+  return {
+    // A "json" peer is not Sockhop: it is never sent a handshake.
+    send_first: opts.handshake === true && !compatibility_mode &&
+      opts.peer_type !== "json",
+    allow_binary_mode,
+    compatibility_mode,
+    handshake_timeout: opts.handshake_timeout || 3000,
   };
 }
 

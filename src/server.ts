@@ -40,6 +40,9 @@ import {
 } from "./session.ts";
 import { transport } from "./transport/runtime.ts";
 import { unsendable } from "./wire/envelope.ts";
+import type { Frame, TxCodec } from "./wire/tx_codec.ts";
+import { type ProtocolHooks, sendTypedBuffer } from "./channel_protocol.ts";
+import { serverProtocolHooks } from "./protocol_events.ts";
 import type {
   ServerReceiveMeta,
   ServerRequestMeta,
@@ -131,6 +134,10 @@ class Link implements ChannelHooks {
     return this.#host.readPause;
   }
 
+  get protocol(): ProtocolHooks {
+    return serverProtocolHooks(this.#host.server, this);
+  }
+
   receive(
     data: unknown,
     type: string,
@@ -163,6 +170,9 @@ class Link implements ChannelHooks {
     // end() may be a plain JavaScript override: not async, or throwing.
     Promise.resolve().then(() => session.end()).catch(report).then(() => {
       this.#host.server.emit("disconnect", socket, session);
+      if (this.channel.protocol?.negotiation.handshaken) {
+        session.emit("unhandshake");
+      }
     }).catch(report).finally(() => this.#setGone());
   }
 
@@ -400,6 +410,35 @@ export class SockhopServer<R extends TypeRegistry = NoTypes>
   }
 
   /**
+   * Sockhop 2.x: sends a typed buffer to a client (see
+   * `SockhopClient.send_typed_buffer`).
+   * @param sock the client's connection
+   * @param type the type name
+   * @param bytes the bytes
+   * @param callback remote callback
+   */
+  send_typed_buffer(
+    sock: SockhopSocket,
+    type: string,
+    bytes: Uint8Array,
+    callback?: RemoteCallback,
+  ): Promise<void> {
+    const found = this.#find(sock);
+    if (found instanceof Promise) return found;
+    return sendTypedBuffer(found.protocol, type, bytes, callback);
+  }
+
+  /**
+   * Sockhop 2.x: whether each direction of a client's connection carries
+   * binary frames.
+   * @param sock the client's connection
+   */
+  binary_mode(sock: SockhopSocket): { rx: boolean; tx: boolean } {
+    const mode = this.#channels.get(sock)?.protocol?.negotiation.binary_mode;
+    return { rx: mode?.rx ?? false, tx: mode?.tx ?? false };
+  }
+
+  /**
    * Sends a value to every connected client. Each send is independent: a
    * stalled client does not hold up delivery to the others. Settles once
    * every send has settled (so awaiting it paces the caller to the slowest
@@ -415,10 +454,15 @@ export class SockhopServer<R extends TypeRegistry = NoTypes>
       if (!channel.closed) channels.push(channel); // killed, not yet gone
     }
     if (channels.length === 0) return Promise.resolve([]);
-    // Every channel of this server has the same options: serialise once.
-    const frame = channels[0].frame(o);
-    if (typeof frame !== "string") return quiet(frame);
-    const sends = channels.map((channel) => channel.send_frame(frame));
+    // Serialised once per codec (channels of one server share them).
+    const frames = new Map<TxCodec, Frame | Promise<never>>();
+    const sends = channels.map((channel) => {
+      let frame = frames.get(channel.codec);
+      if (frame === undefined) {
+        frames.set(channel.codec, frame = channel.frame(o));
+      }
+      return frame instanceof Promise ? frame : channel.send_frame(frame);
+    });
     // Like send(): a failure (a stalled or vanished peer) must not crash a
     // program that fires sendall() without awaiting it.
     return quiet(

@@ -115,6 +115,25 @@ export interface SessionHost extends EventEmitter {
    * @param sock the client's connection
    */
   _stats(sock: SockhopSocket): SockhopStats;
+  /**
+   * Sockhop 2.x: sends a typed buffer to one client.
+   * @param sock the client's connection
+   * @param type the type name
+   * @param bytes the bytes
+   * @param callback remote callback
+   */
+  send_typed_buffer(
+    sock: SockhopSocket,
+    type: string,
+    bytes: Uint8Array,
+    callback?: RemoteCallback,
+  ): Promise<void>;
+  /**
+   * Sockhop 2.x: whether each direction of one client's connection
+   * carries binary frames.
+   * @param sock the client's connection
+   */
+  binary_mode(sock: SockhopSocket): { rx: boolean; tx: boolean };
 }
 
 /**
@@ -187,6 +206,26 @@ export class SockhopSession extends TypedEmitter<SockhopSessionEvents> {
    */
   get peer_certificate(): PeerCertificate | null {
     return this.#sock.peerCertificate ?? null;
+  }
+
+  /** Sockhop 2.x: whether each direction carries binary frames. */
+  get binary_mode(): { rx: boolean; tx: boolean } {
+    return this.#server.binary_mode(this.#sock);
+  }
+
+  /**
+   * Sockhop 2.x: sends a typed buffer to this client (binary mode only;
+   * see `SockhopClient.send_typed_buffer`).
+   * @param type the type name
+   * @param bytes the bytes
+   * @param callback remote callback
+   */
+  send_typed_buffer(
+    type: string,
+    bytes: Uint8Array,
+    callback?: RemoteCallback,
+  ): Promise<void> {
+    return this.#server.send_typed_buffer(this.#sock, type, bytes, callback);
   }
 
   /** The server that owns the session. */

@@ -9,6 +9,8 @@ import type { SockhopError } from "./errors.ts";
 import type { TimedMapReason } from "./timed_map.ts";
 import type { TypeBook } from "./typed_values.ts";
 import type { Terminator } from "./wire/framing.ts";
+import type { JsonTx } from "./wire/tx_codec.ts";
+import type { NegotiationConfig } from "./negotiation.ts";
 
 /**
  * A received payload. Typed `any` so that listeners may name the type they
@@ -86,4 +88,14 @@ export interface ChannelOptions {
   types?: TypeBook;
   /** With `validate_outgoing`: why a value may not be sent, if it may not. */
   outgoing?: (value: unknown) => SockhopError | undefined;
+  /**
+   * The JSON codec of what we send, shared by the channels of one client
+   * or server (default: one per channel, from the terminator).
+   */
+  tx_codec?: JsonTx;
+  /**
+   * Sockhop 2.x negotiation (default: never send a handshake first,
+   * answer a peer's, accept binary mode).
+   */
+  negotiation?: NegotiationConfig;
 }

@@ -8,6 +8,7 @@
 import { SockhopError } from "./errors.ts";
 import { counting } from "./stats.ts";
 import type { Conn } from "./transport/types.ts";
+import type { Frame } from "./wire/tx_codec.ts";
 import { noop, quiet } from "./util.ts";
 
 /**
@@ -54,7 +55,14 @@ export const DEFAULT_WRITE_TIMEOUT = 30000;
 const WRITE_SLICE = 256 * 1024;
 
 interface Batch {
-  parts: string[];
+  /** Frames: text, or binary frames (2.x binary mode). */
+  parts: Frame[];
+  /** Nothing more joins this batch (it ends with a barrier). */
+  sealed?: boolean;
+  /** Whether any of its frames is binary. */
+  binary?: boolean;
+  /** ms to wait after writing it (see `pushBarrier`). */
+  pause?: number;
   chars: number;
   promise: Promise<void>;
   resolve: () => void;
@@ -95,6 +103,8 @@ export class WriteQueue {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the waiting bytes last made progress (or began to wait). */
   #progressAt = 0;
+  /** ms to wait after the write in flight before the next (a barrier's). */
+  #pauseAfter = 0;
   /** Settles the write in flight (bound once: no closure per write). */
   readonly #settled = (err?: unknown): void => this.#done(err);
 
@@ -131,27 +141,54 @@ export class WriteQueue {
    * peer that stopped reading), or `ERR_SOCKET_DESTROYED` if the connection
    * dies first.
    */
-  push(text: string): Promise<void> {
+  push(text: Frame): Promise<void> {
     const refused = this.refusal();
     if (refused) return quiet(Promise.reject(refused));
-    this.#pending += text.length;
+    const length = frameLength(text);
+    this.#pending += length;
     if (!this.#busy) {
       const p = new Promise<void>((resolve, reject) => {
         this.#busyResolve = resolve;
         this.#busyReject = reject;
       });
       p.catch(noop);
-      this.#write(text, text.length, 1);
+      this.#write(text, length, 1);
       return p;
     }
     let batch = this.#batches[this.#batches.length - 1];
-    if (!batch || batch.chars >= BATCH_CHARS) {
+    if (!batch || batch.chars >= BATCH_CHARS || batch.sealed) {
       batch = newBatch();
       this.#batches.push(batch);
     }
     batch.parts.push(text);
-    batch.chars += text.length;
+    if (typeof text !== "string") batch.binary = true;
+    batch.chars += length;
     return batch.promise;
+  }
+
+  /**
+   * Queues a frame that must travel in a write of its own, and holds what
+   * is pushed after it until `pause` ms after it was written: a Sockhop
+   * 2.x peer switches its parser per read, so what follows the binary-mode
+   * transition must not arrive in the same read.
+   * @param text the frame
+   * @param pause ms to wait after it is written
+   */
+  pushBarrier(text: string, pause: number): Promise<void> {
+    const last = this.#batches[this.#batches.length - 1];
+    if (last) last.sealed = true;
+    const wasBusy = this.#busy;
+    const written = this.push(text);
+    if (!wasBusy) {
+      this.#pauseAfter = pause; // it is the write in flight now
+      return written;
+    }
+    const batch = this.#batches[this.#batches.length - 1];
+    if (batch !== last) {
+      batch.sealed = true;
+      batch.pause = pause;
+    }
+    return written;
   }
 
   /**
@@ -230,7 +267,7 @@ export class WriteQueue {
   }
 
   /** Starts the one write in flight; `#done` follows when it settles. */
-  #write(text: string, chars: number, frames: number): void {
+  #write(text: Frame, chars: number, frames: number): void {
     if (!this.#busy && this.#timeout > 0) {
       this.#progressAt = Date.now();
       // Left armed when the queue drains: it disarms itself on firing,
@@ -241,6 +278,14 @@ export class WriteQueue {
     this.#busyChars = chars;
     this.#busyFrames = frames;
     const conn = this.#conn;
+    if (typeof text !== "string") {
+      this.#busyBytes = chars;
+      const written = Array.isArray(text)
+        ? this.#writePieces(text)
+        : this.#writeBytes(text);
+      written.then(this.#wrote, this.#writeFailed);
+      return;
+    }
     // Large text goes the sliced way, so that slow progress is seen.
     if (conn.writeText !== undefined && text.length <= WRITE_SLICE) {
       // The runtime encodes, and counts what it will write.
@@ -267,6 +312,14 @@ export class WriteQueue {
       written = Promise.reject(e);
     }
     written.then(this.#wrote, this.#writeFailed);
+  }
+
+  /** Byte pieces of one write, in order (see `joined`). */
+  async #writePieces(pieces: Uint8Array[]): Promise<void> {
+    for (const piece of pieces) {
+      if (this.#error) return;
+      await this.#writeBytes(piece);
+    }
   }
 
   #writeBytes(bytes: Uint8Array): Promise<void> {
@@ -319,6 +372,19 @@ export class WriteQueue {
       this.framesOut += this.#busyFrames;
     }
     resolve();
+    const pause = this.#pauseAfter;
+    if (pause > 0 && !this.#error) {
+      // Still busy while paused: what is pushed meanwhile waits.
+      this.#pauseAfter = this.#busyChars = this.#busyBytes = 0;
+      this.#busyFrames = 0;
+      setTimeout(() => this.#next(), pause);
+      return;
+    }
+    this.#next();
+  }
+
+  /** Writes the next batch, if any. */
+  #next(): void {
     const next = this.#error ? undefined : this.#batches.shift();
     if (next === undefined) {
       this.#busy = false;
@@ -326,12 +392,69 @@ export class WriteQueue {
     }
     this.#busyResolve = next.resolve;
     this.#busyReject = next.reject;
-    this.#write(
-      next.parts.length === 1 ? next.parts[0] : next.parts.join(""),
-      next.chars,
-      next.parts.length,
-    );
+    this.#pauseAfter = next.pause ?? 0;
+    const { parts } = next;
+    let frame: Frame;
+    if (parts.length === 1) frame = parts[0];
+    else if (!next.binary) frame = parts.join("");
+    else {
+      const pieces = joined(parts);
+      frame = pieces.length === 1 ? pieces[0] : pieces;
+    }
+    this.#write(frame, next.chars, parts.length);
   }
+}
+
+/** A frame's length: characters of text, bytes of a binary frame. */
+function frameLength(frame: Frame): number {
+  if (!Array.isArray(frame)) return frame.length;
+  let n = 0;
+  for (const piece of frame) n += piece.length;
+  return n;
+}
+
+/**
+ * Frames, some binary, as the byte pieces of one write: neighbouring small
+ * pieces joined into one array, large ones (a big buffer's own bytes, see
+ * `encodeBinaryFrameParts`) left as they are, so that they are never
+ * copied.
+ */
+function joined(parts: Frame[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  let runBytes = 0;
+  const flush = () => {
+    if (run.length === 1) out.push(run[0]);
+    else if (run.length > 1) {
+      const bytes = new Uint8Array(runBytes);
+      let at = 0;
+      for (const piece of run) {
+        bytes.set(piece, at);
+        at += piece.length;
+      }
+      out.push(bytes);
+    }
+    run = [];
+    runBytes = 0;
+  };
+  for (const part of parts) {
+    const pieces = typeof part === "string"
+      ? [encoder.encode(part)]
+      : Array.isArray(part)
+      ? part
+      : [part];
+    for (const piece of pieces) {
+      if (piece.length >= WRITE_SLICE) {
+        flush();
+        out.push(piece);
+      } else {
+        run.push(piece);
+        runBytes += piece.length;
+      }
+    }
+  }
+  flush();
+  return out;
 }
 
 function newBatch(): Batch {

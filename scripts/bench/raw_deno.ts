@@ -11,6 +11,7 @@ import {
   request,
   ROUND_TRIPS,
 } from "./floor.mjs";
+import { listen as listenOn } from "./deno_listen.ts";
 
 // Every floor measure is short: the best of BENCH_REPEAT (5) runs at least.
 const runs = Math.max(
@@ -20,34 +21,7 @@ const runs = Math.max(
 const count = Math.round(100_000 * Number(Deno.env.get("BENCH_SCALE") ?? 1));
 const encoder = new TextEncoder();
 const unix = Deno.args[0] === "unix";
-
-/** A listener on a fresh loopback port or socket path, and the way to it. */
-function listen(): {
-  listener: Deno.Listener;
-  dial: () => Promise<Deno.Conn>;
-  cleanup: () => void;
-} {
-  if (unix) {
-    const dir = Deno.makeTempDirSync({ prefix: "sockhop-floor-" });
-    const path = `${dir}/s.sock`;
-    return {
-      listener: Deno.listen({ transport: "unix", path }),
-      dial: () => Deno.connect({ transport: "unix", path }),
-      cleanup: () => Deno.removeSync(dir, { recursive: true }),
-    };
-  }
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  return {
-    listener,
-    dial: async () => {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.setNoDelay(true);
-      return conn;
-    },
-    cleanup: () => {},
-  };
-}
+const listen = () => listenOn(unix);
 
 function noDelay(conn: Deno.Conn): void {
   if (!unix) (conn as Deno.TcpConn).setNoDelay(true);

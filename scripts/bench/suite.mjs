@@ -78,6 +78,19 @@ function withPair(lib, transport, fn, extra) {
   );
 }
 
+/**
+ * Calls `send(j)` for j = 0 ... count - 1, awaiting each slice of 1000
+ * together, so that neither side buffers everything up front.
+ */
+export async function sendInSlices(count, send) {
+  const slice = 1000;
+  for (let i = 0; i < count; i += slice) {
+    const sends = [];
+    for (let j = i; j < Math.min(count, i + slice); j++) sends.push(send(j));
+    await Promise.all(sends);
+  }
+}
+
 /** Messages per second, one way, client to server. */
 export function oneWay(lib, transport, count) {
   return withPair(lib, transport, async (server, client) => {
@@ -88,15 +101,10 @@ export function oneWay(lib, transport, count) {
       });
     });
     const start = performance.now();
-    // Send in slices so that neither side buffers everything up front.
-    const slice = 1000;
-    for (let i = 0; i < count; i += slice) {
-      const sends = [];
-      for (let j = i; j < Math.min(count, i + slice); j++) {
-        sends.push(client.send({ seq: j, name: "widget", ok: true }));
-      }
-      await Promise.all(sends);
-    }
+    await sendInSlices(
+      count,
+      (j) => client.send({ seq: j, name: "widget", ok: true }),
+    );
     await done;
     return count / ((performance.now() - start) / 1000);
   });

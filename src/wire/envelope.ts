@@ -5,6 +5,7 @@
  */
 
 import { SockhopError } from "../errors.ts";
+import { fromBase64 } from "./base64.ts";
 
 /**
  * The label a value travels with: its constructor's name ("Object",
@@ -51,7 +52,8 @@ export function unsendable(value: unknown): SockhopError | undefined {
 
 /**
  * The inverse of {@linkcode payload}: bytes that travelled as Node's Buffer
- * JSON become bytes again, wrapped by `userBytes` (a `Buffer` in Node).
+ * JSON, as base64 (Sockhop 2.x) or in a binary frame become bytes again,
+ * wrapped by `userBytes` (a `Buffer` in Node).
  * @param type the value's type label
  * @param data the received payload
  * @param userBytes wraps bytes handed to users
@@ -61,8 +63,13 @@ export function revive(
   data: unknown,
   userBytes: (bytes: Uint8Array) => Uint8Array,
 ): unknown {
-  if (type === "Buffer" && isBufferJSON(data)) {
-    return userBytes(Uint8Array.from(data.data));
+  if (type !== "Buffer") return data;
+  if (isBufferJSON(data)) return userBytes(Uint8Array.from(data.data));
+  // A binary frame's bytes, or base64 from a Sockhop 2.x peer in JSON mode.
+  if (data instanceof Uint8Array) return userBytes(data);
+  if (typeof data === "string") {
+    const bytes = fromBase64(data);
+    if (bytes !== undefined) return userBytes(bytes);
   }
   return data;
 }
@@ -86,6 +93,8 @@ export type Kind =
   | "response"
   | "answer"
   | "message"
+  | "handshake"
+  | "transition"
   | "invalid";
 
 /** A frame that passed {@linkcode classify}: the fields its kind needs. */
@@ -136,6 +145,13 @@ export function classify(frame: unknown): Kind {
       if (isMissing(data.data)) return "invalid";
       return type === "SockhopRequest" ? "request" : "response";
     }
+    case "SockhopHandshake":
+      if (!isRecord(frame.data)) return "invalid";
+      return frame.id === undefined || typeof frame.id === "string"
+        ? "handshake"
+        : "invalid";
+    case "SockhopBinaryModeTransition":
+      return "transition";
   }
   // A Sockhop peer never sends null or undefined (it refuses to).
   if (isMissing(frame.data)) return "invalid";
@@ -158,6 +174,10 @@ export function whyInvalid(frame: unknown): string {
     case "SockhopPing":
     case "SockhopPong":
       return `${type} without _id`;
+    case "SockhopHandshake":
+      return isRecord(frame.data)
+        ? "id not a string"
+        : "SockhopHandshake without an object payload";
     case "SockhopRequest":
     case "SockhopResponsePacket": {
       const data = frame.data;

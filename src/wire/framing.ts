@@ -40,6 +40,30 @@ function partialCharacter(bytes: Uint8Array): number {
  */
 const SETTLED_PIECE = 4096;
 
+/** Shared by decodeUntil's rare search for where a chunk's rest begins. */
+const encoder = new TextEncoder();
+
+/** How many bytes of UTF-8 a string takes. */
+function utf8Length(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/** Where `needle` first occurs in `bytes` at or after `from` (-1: nowhere). */
+function indexOfBytes(
+  bytes: Uint8Array,
+  needle: Uint8Array,
+  from: number,
+): number {
+  const first = needle[0];
+  for (let at = bytes.indexOf(first, from); at !== -1;) {
+    let i = 1;
+    while (i < needle.length && bytes[at + i] === needle[i]) i++;
+    if (i === needle.length) return at;
+    at = bytes.indexOf(first, at + 1);
+  }
+  return -1;
+}
+
 /** Default frame-size limit: far above ordinary large messages. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
@@ -87,6 +111,10 @@ export class FrameDecoder {
   #pendingLength = 0;
   /** Dropping an oversized frame until its terminator shows up. */
   #skipping = false;
+  /** decodeUntil: after how many of the chunk's terminators it stopped. */
+  #stopAfter = -1;
+  /** Bytes in this chunk of a terminator begun in the last one, or -1. */
+  #straddle = -1;
 
   /**
    * Makes a decoder with its own framing state.
@@ -110,9 +138,48 @@ export class FrameDecoder {
    * @param chunk bytes from the stream, any size, cut anywhere
    */
   decode(chunk: Uint8Array): unknown[] {
+    return this.#run(chunk, undefined);
+  }
+
+  /**
+   * Like {@linkcode FrameDecoder.decode}, but stops after the first value
+   * for which `stop` returns true, and gives back the bytes of the chunk
+   * that follow that value's terminator, undecoded: the peer may have
+   * changed framing there (2.x binary mode). The decoder then holds nothing
+   * pending. Without such a value, it is `decode()` and `rest` is undefined.
+   * @param chunk bytes from the stream, any size, cut anywhere
+   * @param stop asked of each value decoded, in order
+   * @returns the values up to and including the one that stopped it, and
+   * the rest of the chunk (a view of it, or of a copy with bytes held from
+   * the previous chunk; valid as long as the chunk is)
+   */
+  decodeUntil(
+    chunk: Uint8Array,
+    stop: (value: unknown) => boolean,
+  ): { values: unknown[]; rest?: Uint8Array } {
+    const carried = this.#carry;
+    this.#stopAfter = -1;
+    const values = this.#run(chunk, stop);
+    if (this.#stopAfter < 0) return { values };
+    let bytes = chunk;
+    if (carried !== null) {
+      bytes = new Uint8Array(carried.length + chunk.length);
+      bytes.set(carried);
+      bytes.set(chunk, carried.length);
+    }
+    return { values, rest: this.#restAfter(bytes, this.#stopAfter) };
+  }
+
+  #run(
+    chunk: Uint8Array,
+    stop: ((value: unknown) => boolean) | undefined,
+  ): unknown[] {
     let text = this.#decode(chunk);
     const out: unknown[] = [];
     const rx = this.#rx;
+    /** Terminators consumed in this chunk (for decodeUntil's rest). */
+    let ends = 0;
+    this.#straddle = -1;
 
     if (this.#parts.length > 0 || this.#skipping) {
       // The terminator may straddle what is pending and the new text.
@@ -123,6 +190,8 @@ export class FrameDecoder {
         return out;
       }
       const cut = k - tail.length; // terminator start, relative to `text`
+      ends = 1;
+      if (cut < 0) this.#straddle = utf8Length(rx.slice(-cut));
       if (this.#skipping) {
         this.#skipping = false;
       } else {
@@ -135,18 +204,58 @@ export class FrameDecoder {
       }
       this.#parts = [];
       this.#pendingLength = 0;
+      if (stop !== undefined && this.#stops(out, 0, stop, ends)) return out;
       text = text.slice(cut + rx.length);
     }
 
     let start = 0;
     let end = text.indexOf(rx);
     while (end !== -1) {
+      const before = out.length;
       this.#frame(text.slice(start, end), out);
       start = end + rx.length;
+      ends++;
+      if (stop !== undefined && this.#stops(out, before, stop, ends)) {
+        return out;
+      }
       end = text.indexOf(rx, start);
     }
     if (start < text.length) this.#append(text.slice(start));
     return out;
+  }
+
+  /**
+   * Whether the value just decoded (if the last frame gave one) stops
+   * decodeUntil; if so, remembers after how many terminators.
+   */
+  #stops(
+    out: unknown[],
+    before: number,
+    stop: (value: unknown) => boolean,
+    ends: number,
+  ): boolean {
+    if (out.length === before || !stop(out[before])) return false;
+    this.#stopAfter = ends;
+    return true;
+  }
+
+  /**
+   * The bytes of the last chunk after its `ends`-th terminator. Text and
+   * bytes hold the terminators in the same places: a character the decoder
+   * could not read becomes U+FFFD, never a terminator's character.
+   */
+  #restAfter(bytes: Uint8Array, ends: number): Uint8Array {
+    const rx = encoder.encode(this.#rx);
+    let at = 0;
+    let left = ends;
+    if (this.#straddle >= 0) {
+      at = this.#straddle;
+      left--;
+    }
+    for (; left > 0; left--) at = indexOfBytes(bytes, rx, at) + rx.length;
+    // What follows is the caller's now, a cut character included.
+    this.#carry = null;
+    return bytes.subarray(at);
   }
 
   /** Drops any partial frame (e.g. when a connection is reused). */

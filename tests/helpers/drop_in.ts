@@ -38,6 +38,11 @@ assert.equal(m.client, m.SockhopClient, "client alias");
 assert.equal(m.session, m.SockhopSession, "session alias");
 assert.equal(m.error, m.SockhopError, "error alias");
 assert.ok(new m.error("x", "ERR_X") instanceof Error);
+// Sockhop 2.x's names: Client and Server bring 2.1's defaults.
+assert.ok(m.Client.prototype instanceof m.SockhopClient, "Client (2.x)");
+assert.ok(m.Server.prototype instanceof m.SockhopServer, "Server (2.x)");
+assert.equal(m.Session, m.SockhopSession, "Session alias (2.x)");
+assert.equal(m.Error, m.SockhopError, "Error alias (2.x)");
 const frame = new m.ObjectBuffer().obj2buf({ hello: "world" });
 assert.ok(Buffer.isBuffer(frame), "obj2buf must give a Buffer in Node");
 const server = new m.server({ port: 0 });

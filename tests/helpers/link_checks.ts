@@ -36,7 +36,10 @@ export function localBytes(bytes: number[]): Uint8Array {
 }
 
 /** How the peer reports received bytes (see tests/fixtures/peer.mjs). */
-export function peerBytes(library: PeerLibrary, bytes: number[]): unknown {
+export function peerBytes(
+  library: PeerLibrary | "sockhop2",
+  bytes: number[],
+): unknown {
   // The original hands over what Buffer.toJSON() made, as it is.
   if (library === "original") return { type: "Buffer", data: bytes };
   return { bytes, class: library === "npm" ? "Buffer" : "Uint8Array" };

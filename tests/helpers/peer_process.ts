@@ -55,10 +55,18 @@ export class PeerProcess {
   /** Set when the child ended (or could not start): calls fail at once. */
   #gone: string | null = null;
 
-  /** The library the peer runs. */
-  readonly library: PeerLibrary;
+  /** The library the peer runs ("sockhop2": the real 2.1.0, see peer2_process.ts). */
+  readonly library: PeerLibrary | "sockhop2";
 
-  private constructor(child: ChildProcess, library: PeerLibrary) {
+  /**
+   * Takes over a started driver process (see {@linkcode PeerProcess.start}).
+   * @param child the driver, with its stdio piped
+   * @param library what it runs, for messages
+   */
+  protected constructor(
+    child: ChildProcess,
+    library: PeerLibrary | "sockhop2",
+  ) {
     this.#child = child;
     this.library = library;
     this.#exited = new Promise((resolve) => {
