@@ -153,6 +153,7 @@ const EXAMPLES: Record<string, string[]> = {
     "{ data: { part: 1 }, type: 'Object' }",
   ],
   "pings.mjs": ["1 false"],
+  "connecting.mjs": ["server got: sent before connect() resolved"],
   "reconnects.mjs": [
     "not yet: connect ECONNREFUSED",
     "server got: sent before any server exists dropped reconnected",
