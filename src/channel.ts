@@ -292,6 +292,11 @@ export class Channel {
     }
   }
 
+  /** Resolves once the frames already queued are written (or failed). */
+  flush(): Promise<void> {
+    return this.#writes?.idle() ?? Promise.resolve();
+  }
+
   /** Closes the connection; `closed()` follows once reading stops. */
   close(): void {
     if (this.#closed) return;

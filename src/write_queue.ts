@@ -46,6 +46,9 @@ export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
  */
 export const DEFAULT_WRITE_TIMEOUT = 30000;
 
+/** How long `idle()` waits for a write that makes no progress. */
+const IDLE_STALL_MS = 1000;
+
 /**
  * Larger writes go to the connection in slices of this many bytes, so that
  * a peer reading a huge message slowly but steadily shows progress: a
@@ -95,6 +98,8 @@ export class WriteQueue {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the waiting bytes last made progress (or began to wait). */
   #progressAt = 0;
+  /** Waiting for `idle()`: called when nothing is queued or in flight. */
+  #idleWaiters: (() => void)[] = [];
   /** Settles the write in flight (bound once: no closure per write). */
   readonly #settled = (err?: unknown): void => this.#done(err);
 
@@ -169,6 +174,42 @@ export class WriteQueue {
     return undefined;
   }
 
+  /**
+   * Resolves once everything queued is written, the queue has failed, or
+   * nothing has been written for a second (or the write timeout, if
+   * shorter): a graceful close waits for a peer that reads, not for one
+   * that stopped.
+   */
+  idle(): Promise<void> {
+    if (!this.#busy || this.#error) return Promise.resolve();
+    const stallMs = this.#timeout > 0
+      ? Math.min(this.#timeout, IDLE_STALL_MS)
+      : IDLE_STALL_MS;
+    return new Promise((resolve) => {
+      let pending = -1;
+      let progressAt = -1;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const check = () => {
+        if (this.#pending === pending && this.#progressAt === progressAt) {
+          return done();
+        }
+        pending = this.#pending;
+        progressAt = this.#progressAt;
+        timer = setTimeout(check, stallMs);
+      };
+      check();
+      this.#idleWaiters.push(done);
+    });
+  }
+
+  #wakeIdle(): void {
+    for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
   /** Rejects everything waiting and refuses further sends. */
   fail(error: SockhopError): void {
     if (!this.#error) this.#error = error;
@@ -181,6 +222,7 @@ export class WriteQueue {
     this.#pending = 0;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#wakeIdle();
   }
 
   /**
@@ -309,6 +351,7 @@ export class WriteQueue {
     const next = this.#error ? undefined : this.#batches.shift();
     if (next === undefined) {
       this.#busy = false;
+      this.#wakeIdle();
       return;
     }
     this.#busyResolve = next.resolve;
