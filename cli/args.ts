@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
 import { type Command, commands, helpText } from "./flags.ts";
+import { unknownFlag } from "./unknown_flag.ts";
 
 /** What the command line asked for. */
 export interface CliArgs {
@@ -86,7 +87,13 @@ export function parse(argv: string[]): CliArgs | { help: string } {
       strict: true,
     });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    // parseArgs' own message for this case leaves a quote open.
+    const err = e as Error & { code?: string };
+    const typed = /'(-[^'\s]+)'/.exec(err.message)?.[1];
+    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && typed) {
+      throw new UsageError(unknownFlag(typed, name, Object.keys(flags)));
+    }
+    throw new UsageError(err.message);
   }
   const v = parsed.values as Record<string, string | string[] | boolean>;
   if (v.help) return { help: helpText(name) };

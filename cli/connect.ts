@@ -38,7 +38,28 @@ export async function connected<T>(
   }
   try {
     return await use(client);
+  } catch (e) {
+    // Not connected before our own disconnect(): the server hung up.
+    if (client.connected) throw e;
+    throw new CommandError(closedMessage(args));
   } finally {
     await client.disconnect();
   }
+}
+
+/** Whether the flags turn TLS on (any TLS flag does, as in the library). */
+function usesTls(args: CliArgs): boolean {
+  return args.tls || args.ca.length > 0 || args.cert !== undefined ||
+    args.key !== undefined || args.servername !== undefined || args.insecure;
+}
+
+/**
+ * Why an answer never came when the server hung up: a TLS server does
+ * that to a plain client, after one failed handshake, without a word.
+ */
+function closedMessage(args: CliArgs): string {
+  const closed = "the server closed the connection before the answer came";
+  return usesTls(args)
+    ? closed
+    : `${closed}; if it speaks TLS, try --tls (with --ca <file>, or --insecure)`;
 }

@@ -63,7 +63,7 @@ const clientTls: Record<string, Flag> = {
   },
   insecure: {
     type: "boolean",
-    help: "do not verify the server's certificate (TLS; Node only)",
+    help: "do not verify the server's certificate (TLS; for tests only)",
   },
 };
 

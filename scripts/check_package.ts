@@ -8,7 +8,9 @@
  * build (if needed), `npm pack` of npm/, publint and attw on that tarball,
  * an offline install of the tarball into a scratch Node project in a temp
  * folder, the drop-in shape there (`require` and `import` of the package,
- * as tests/helpers/drop_in.ts defines it), the JavaScript examples of
+ * as tests/helpers/drop_in.ts defines it), README's drop-in install
+ * (the tarball under the alias `sockhop`, running a 1.x program: see
+ * tests/helpers/alias_program.ts), the JavaScript examples of
  * `scripts/npm_examples/` (README's examples for Node and Bun, and the
  * Widget one in CommonJS and ES modules) under Node and under Bun (each
  * must exit 0 by itself and print what it promises), the `sockhop` command
@@ -34,6 +36,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dropInScript, PACKAGE } from "../tests/helpers/drop_in.ts";
+import { ALIAS_OUTPUT, ALIAS_PROGRAM } from "../tests/helpers/alias_program.ts";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const npmDir = join(root, "npm");
@@ -154,6 +157,7 @@ const EXAMPLES: Record<string, string[]> = {
     "{ data: { part: 1 }, type: 'Object' }",
   ],
   "pings.mjs": ["1 false"],
+  "connecting.mjs": ["server got: sent before connect() resolved"],
   "reconnects.mjs": [
     "not yet: connect ECONNREFUSED",
     "server got: sent before any server exists dropped reconnected",
@@ -232,6 +236,64 @@ async function runExamples(runtime: "node" | "bun"): Promise<Outcome> {
     note: `${failures.length} failed`,
     output: failures.join("\n"),
   };
+}
+
+/** A TCP port nobody listens on now. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/**
+ * README's drop-in install for a checkout: the tarball installed under the
+ * alias `sockhop`, offline, into a project of its own; then a program
+ * written for sockhop 1.x (`require("sockhop")`) under Node and Bun, and
+ * the same program against the original sockhop@1.8.4 (found through
+ * NODE_PATH in a folder without node_modules): all must print ALIAS_OUTPUT.
+ */
+async function aliasInstall(): Promise<Outcome> {
+  const aliased = join(temp!, "alias-project");
+  const original = join(temp!, "original-project");
+  mkdirSync(aliased);
+  mkdirSync(original);
+  writeFileSync(
+    join(aliased, "package.json"),
+    JSON.stringify({ name: "legacy-app", private: true }, null, 2),
+  );
+  const install = await run("npm", [
+    "install",
+    `sockhop@file:${tarball}`,
+    "--offline",
+    "--no-audit",
+    "--no-fund",
+    "--cache",
+    join(temp!, "npm-cache"),
+  ], { cwd: aliased, timeoutMs: 60_000 });
+  if (install.code !== 0) return fromRun(install, "npm install sockhop@file:");
+  const runs: [string, string, string, Record<string, string>][] = [
+    ["Node, alias", "node", aliased, {}],
+    ["Bun, alias", bin("bun"), aliased, {}],
+    ["Node, sockhop@1.8.4", "node", original, {
+      NODE_PATH: join(root, "node_modules"),
+    }],
+  ];
+  const failures: string[] = [];
+  for (const [what, cmd, cwd, env] of runs) {
+    writeFileSync(join(cwd, "legacy.cjs"), ALIAS_PROGRAM);
+    const r = await run(cmd, ["legacy.cjs", String(freePort())], {
+      cwd,
+      env,
+      timeoutMs: 20_000,
+    });
+    if (r.code !== 0 || r.out !== ALIAS_OUTPUT.trim()) {
+      failures.push(`${what}: exit ${r.code}\n${r.out}`);
+    }
+  }
+  return failures.length === 0
+    ? { ok: true, note: "the same output under Node, Bun and the original" }
+    : { ok: false, output: failures.join("\n") };
 }
 
 interface Step {
@@ -365,6 +427,11 @@ const steps: Step[] = [
         true,
       );
     },
+  },
+  {
+    name: "drop-in install under the alias sockhop (a 1.x program)",
+    needs: ["npm pack"],
+    fn: aliasInstall,
   },
   ...(["node", "bun"] as const).map((runtime): Step => ({
     name: `examples under ${runtime} (${Object.keys(EXAMPLES).length} files)`,

@@ -310,6 +310,11 @@ export class Channel {
     }
   }
 
+  /** Resolves once the frames already queued are written (or failed). */
+  flush(): Promise<void> {
+    return this.#writes?.idle() ?? Promise.resolve();
+  }
+
   /** Closes the connection; `closed()` follows once reading stops. */
   close(): void {
     if (this.#closed) return;
@@ -322,8 +327,7 @@ export class Channel {
 
   /** Closes once what was sent so far is written (a socket's `end()`). */
   closeWhenFlushed(): void {
-    if (!this.#writes) this.close();
-    else this.#writes.flushed().then(() => this.close());
+    this.flush().then(() => this.close());
   }
 
   /**

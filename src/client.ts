@@ -423,8 +423,9 @@ export class SockhopClient<R extends TypeRegistry = NoTypes>
   }
 
   /**
-   * Closes the connection, ends an attempt in flight and stops reconnecting
-   * and pinging. Resolves once the socket is closed and `disconnect` has
+   * Writes what `send()` has taken (unless the peer stops reading for a
+   * second), closes the connection, ends an attempt in flight and stops
+   * reconnecting and pinging. Resolves once the socket is closed and `disconnect` has
    * been emitted; from then on the client emits nothing and holds no
    * timers, until it is asked to connect again.
    */
@@ -449,6 +450,7 @@ export class SockhopClient<R extends TypeRegistry = NoTypes>
     await this.#attempt;
     const channel = this.#channel;
     if (!channel) return;
+    await channel.flush(); // what send() took is written first, as a FIN would
     channel.close();
     await channel.start();
   }

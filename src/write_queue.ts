@@ -47,6 +47,9 @@ export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
  */
 export const DEFAULT_WRITE_TIMEOUT = 30000;
 
+/** How long `idle()` waits for a write that makes no progress. */
+const IDLE_STALL_MS = 1000;
+
 /**
  * Larger writes go to the connection in slices of this many bytes, so that
  * a peer reading a huge message slowly but steadily shows progress: a
@@ -105,6 +108,8 @@ export class WriteQueue {
   #progressAt = 0;
   /** ms to wait after the write in flight before the next (a barrier's). */
   #pauseAfter = 0;
+  /** Waiting for `idle()`: called when nothing is queued or in flight. */
+  #idleWaiters: (() => void)[] = [];
   /** Settles the write in flight (bound once: no closure per write). */
   readonly #settled = (err?: unknown): void => this.#done(err);
 
@@ -206,17 +211,40 @@ export class WriteQueue {
     return undefined;
   }
 
-  /** Settles, never rejecting, once everything pushed so far is written or failed. */
-  flushed(): Promise<void> {
+  /**
+   * Resolves once everything queued is written, the queue has failed, or
+   * nothing has been written for a second (or the write timeout, if
+   * shorter): a graceful close waits for a peer that reads, not for one
+   * that stopped.
+   */
+  idle(): Promise<void> {
     if (!this.#busy || this.#error) return Promise.resolve();
-    const last = this.#batches[this.#batches.length - 1];
-    if (last) return last.promise.then(noop, noop);
-    const resolve = this.#busyResolve;
-    const reject = this.#busyReject;
-    return new Promise((settled) => {
-      this.#busyResolve = () => (resolve(), settled());
-      this.#busyReject = (e) => (reject(e), settled());
+    const stallMs = this.#timeout > 0
+      ? Math.min(this.#timeout, IDLE_STALL_MS)
+      : IDLE_STALL_MS;
+    return new Promise((resolve) => {
+      let pending = -1;
+      let progressAt = -1;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const check = () => {
+        if (this.#pending === pending && this.#progressAt === progressAt) {
+          return done();
+        }
+        pending = this.#pending;
+        progressAt = this.#progressAt;
+        timer = setTimeout(check, stallMs);
+      };
+      check();
+      this.#idleWaiters.push(done);
     });
+  }
+
+  #wakeIdle(): void {
+    for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
   /** Rejects everything waiting and refuses further sends. */
@@ -231,6 +259,7 @@ export class WriteQueue {
     this.#pending = 0;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#wakeIdle();
   }
 
   /**
@@ -388,6 +417,7 @@ export class WriteQueue {
     const next = this.#error ? undefined : this.#batches.shift();
     if (next === undefined) {
       this.#busy = false;
+      this.#wakeIdle();
       return;
     }
     this.#busyResolve = next.resolve;

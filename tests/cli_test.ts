@@ -233,7 +233,12 @@ describe("sockhop command-line tool", () => {
     const cases: [string[], RegExp][] = [
       [["frobnicate"], /unknown command "frobnicate"/],
       [["send", "{nope"], /the value is not JSON/],
-      [["send", "{}", "--bogus"], /Unknown option '--bogus'/],
+      [["send", "{}", "--bogus"], /^sockhop: unknown flag --bogus for send\n/],
+      [
+        ["send", "{}", "--prot", "1"],
+        /unknown flag --prot .*did you mean --port\?/,
+      ],
+      [["listen", "--ca", "x"], /unknown flag --ca for listen/],
       [["send", "{}", "--port", "http"], /--port must be a whole number/],
       [["send"], /send takes exactly one JSON value/],
       [["request", "{}", "--json"], /--json peers have no .*requests/],
@@ -245,6 +250,10 @@ describe("sockhop command-line tool", () => {
       assert.equal(r.stdout, "");
       assert.match(r.stderr, why);
       assert.match(r.stderr, /Run `sockhop --help` for usage/);
+      // Quotes come in pairs (parseArgs' own message left one open).
+      for (const q of [`'`, `"`]) {
+        assert.equal(r.stderr.split(q).length % 2, 1, `${q} in ${r.stderr}`);
+      }
     }
   });
 
@@ -262,6 +271,8 @@ describe("sockhop command-line tool", () => {
     for (const [cmd, own] of Object.entries(flags)) {
       const r = await runCli([cmd, "--help"]);
       assert.equal(r.code, 0, cmd);
+      // --insecure works in every runtime (tested over TLS below).
+      assert.doesNotMatch(r.stdout, /Node only/);
       for (const flag of ["address", "port", "path", "tls", "json", ...own]) {
         assert.match(r.stdout, new RegExp(`--${flag}\\b`), `${cmd} --${flag}`);
       }
@@ -322,6 +333,26 @@ describe("sockhop command-line tool over TLS", () => {
       ["--port", "0", ...certFlags()],
       ["--ca", join(certs.dir, "ca.pem"), "--servername", "localhost"],
     ));
+
+  it("send --insecure reaches a TLS listener without checking it, in this runtime", () =>
+    echoRoundTrip(["--port", "0", ...certFlags()], ["--insecure"]));
+
+  it("a plain client against a TLS listener is told to try --tls", async () => {
+    const { proc, target } = await startListen(["--port", "0", ...certFlags()]);
+    try {
+      for (const args of [["send", "{}", "--callback"], ["request", "{}"]]) {
+        const r = await runCli([...args, ...target]);
+        assert.equal(r.code, 1, args.join(" "));
+        assert.equal(r.stdout, "");
+        assert.match(
+          r.stderr,
+          /^sockhop: the server closed the connection before the answer came; if it speaks TLS, try --tls \(with --ca <file>, or --insecure\)\n$/,
+        );
+      }
+    } finally {
+      await proc.stop();
+    }
+  });
 
   it("refuses a server its CA did not sign, with exit status 1", async () => {
     const { proc, target } = await startListen([
