@@ -96,7 +96,13 @@ function exampleFolder(): { dir: string; cleanup: () => void } {
   const mod = pathToFileURL(join(repoRoot(), "mod.ts")).href;
   writeFileSync(
     join(folder.dir, "deno.json"),
-    JSON.stringify({ imports: { "@sockhop/sockhop": mod } }),
+    // Zod, for the schema example, from this checkout's dev dependencies.
+    JSON.stringify({
+      imports: {
+        "@sockhop/sockhop": mod,
+        zod: pathToFileURL(join(repoRoot(), "node_modules/zod/index.js")).href,
+      },
+    }),
   );
   return folder;
 }
