@@ -443,9 +443,12 @@ function frameLength(frame: Frame): number {
   return n;
 }
 
+/** Pieces smaller than this on average are joined into one write. */
+const JOIN_BELOW = 8 * 1024;
+
 /**
  * Frames, some binary, as the byte pieces of one write: neighbouring small
- * pieces joined into one array, large ones (a big buffer's own bytes, see
+ * pieces joined into one array (or one view, when they lie back to back), large ones (a big buffer's own bytes, see
  * `encodeBinaryFrameParts`) left as they are, so that they are never
  * copied.
  */
@@ -454,8 +457,10 @@ function joined(parts: Frame[]): Uint8Array[] {
   let run: Uint8Array[] = [];
   let runBytes = 0;
   const flush = () => {
-    if (run.length === 1) out.push(run[0]);
-    else if (run.length > 1) {
+    if (run.length === 1 || runBytes >= JOIN_BELOW * run.length) {
+      // One piece, or few large ones: written as they are.
+      for (const piece of run) out.push(piece);
+    } else if (run.length > 1) {
       const bytes = new Uint8Array(runBytes);
       let at = 0;
       for (const piece of run) {
@@ -478,7 +483,20 @@ function joined(parts: Frame[]): Uint8Array[] {
         flush();
         out.push(piece);
       } else {
-        run.push(piece);
+        const last = run[run.length - 1];
+        if (
+          last !== undefined && last.buffer === piece.buffer &&
+          last.byteOffset + last.length === piece.byteOffset
+        ) {
+          // Adjacent in memory (frames encoded back to back): one view.
+          run[run.length - 1] = new Uint8Array(
+            last.buffer,
+            last.byteOffset,
+            last.length + piece.length,
+          );
+        } else {
+          run.push(piece);
+        }
         runBytes += piece.length;
       }
     }

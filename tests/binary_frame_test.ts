@@ -648,4 +648,29 @@ describe("binary frames: a large buffer goes out without being copied", () => {
     ]);
     assert.deepEqual((messages[2] as { bytes: Uint8Array }).bytes, big);
   });
+
+  it("writes small frames encoded back to back as one view of the memory they were encoded in, not a joined copy", async () => {
+    const { conn, writes } = recordingConn();
+    const queue = new WriteQueue(conn);
+    const frames = Array.from(
+      { length: 20 },
+      (_, i) =>
+        BINARY_TX.envelope("Buffer", patternBytes(1000 + i)) as Uint8Array,
+    );
+    // The first goes out at once; the rest wait for it and go together.
+    await Promise.all(frames.map((f) => queue.push(f)));
+    const rest = writes.slice(1);
+    const together = rest.reduce((n, w) => n + w.length, 0);
+    assert.equal(together, frames.slice(1).reduce((n, f) => n + f.length, 0));
+    assert.ok(
+      rest.every((w) => frames.some((f) => f.buffer === w.buffer)),
+      "written from the frames' own memory",
+    );
+    assert.ok(rest.length <= 2, `${rest.length} writes for 19 frames`);
+    const { messages } = decodeAll(writes);
+    assert.deepEqual(
+      messages.map((m) => (m as { bytes: Uint8Array }).bytes.length),
+      frames.map((_, i) => 1000 + i),
+    );
+  });
 });

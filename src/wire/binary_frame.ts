@@ -71,42 +71,57 @@ const BYTES_REPLY = 15;
 const SPLIT_BYTES = 64 * 1024;
 
 /**
- * Small arrays, received bytes data and frames to send alike, are views of
- * a shared block of this size (as Node pools small Buffers): a fresh
- * `ArrayBuffer` each costs ten times the copy, and the garbage collector
- * more. A view keeps its whole block alive, so only arrays up to
- * SMALL_BYTES come from a block. A block's bytes are handed out once.
+ * Small arrays are views of a shared block (as Node pools small Buffers):
+ * a fresh `ArrayBuffer` each costs ten times the copy, and the garbage
+ * collector more. A block's bytes are handed out once, in order. Received
+ * bytes data up to SMALL_BYTES comes from a 32 KiB block, 8-byte aligned
+ * (typed-array views over it need that; a view keeps its whole block
+ * alive, hence the small size). Small frames to send come from a 128 KiB
+ * block, back to back: frames encoded one after another are then adjacent
+ * views, which the write queue writes as one without copying them again.
  */
-const SLAB_BYTES = 32 * 1024;
 const SMALL_BYTES = 4 * 1024;
-let slab = new Uint8Array(SLAB_BYTES);
-let slabUsed = 0;
 
-/**
- * A view of `n` (at most SMALL_BYTES) unclaimed bytes of the shared
- * block, from a new block if they do not fit; {@linkcode slabClaim} takes
- * what was used of them.
- */
-function slabRoom(n: number): Uint8Array {
-  if (slabUsed + n > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabUsed = 0;
+class Slab {
+  readonly #size: number;
+  readonly #align: number;
+  #block: Uint8Array;
+  #used = 0;
+
+  constructor(size: number, align: number) {
+    this.#size = size;
+    this.#align = align;
+    this.#block = new Uint8Array(size);
   }
-  return slab.subarray(slabUsed, slabUsed + n);
+
+  /**
+   * A view of `n` (at most SMALL_BYTES) unclaimed bytes, from a new block
+   * if they do not fit; `claim` takes what was used of them.
+   */
+  room(n: number): Uint8Array {
+    if (this.#used + n > this.#size) {
+      this.#block = new Uint8Array(this.#size);
+      this.#used = 0;
+    }
+    return this.#block.subarray(this.#used, this.#used + n);
+  }
+
+  claim(n: number): void {
+    const mask = this.#align - 1;
+    this.#used = (this.#used + n + mask) & ~mask;
+  }
 }
 
-function slabClaim(n: number): void {
-  // Keep later views 8-byte aligned, as typed-array views over them need.
-  slabUsed = (slabUsed + n + 7) & ~7;
-}
+const received = new Slab(32 * 1024, 8);
+const sending = new Slab(128 * 1024, 1);
 
 /** A copy of `b[start, end)` that the caller's reuse of `b` cannot touch. */
 function copyOut(b: Uint8Array, start: number, end: number): Uint8Array {
   const length = end - start;
   if (length > SMALL_BYTES) return b.slice(start, end);
-  const out = slabRoom(length);
+  const out = received.room(length);
   out.set(b.subarray(start, end));
-  slabClaim(length);
+  received.claim(length);
   return out;
 }
 
@@ -245,7 +260,7 @@ export function encodeBinaryFrameParts(msg: BinaryMessage): Uint8Array[] {
     (text === undefined ? body!.length : text.length * 3) +
     tail;
   const small = room <= SMALL_BYTES;
-  const out = small ? slabRoom(room) : new Uint8Array(room);
+  const out = small ? sending.room(room) : new Uint8Array(room);
   let bodyLength: number;
   if (text !== undefined) {
     bodyLength = encoder.encodeInto(text, out.subarray(headLength)).written;
@@ -259,7 +274,7 @@ export function encodeBinaryFrameParts(msg: BinaryMessage): Uint8Array[] {
   const length = headLength + bodyLength + tail;
   writeHead(out, msgId, type, bodyLength, length - BINARY_HEADER_BYTES);
   if (!small) return [out];
-  slabClaim(length);
+  sending.claim(length);
   return [out.subarray(0, length)];
 }
 
