@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { SockhopServer } from "../mod.ts";
 import { makeTestCerts, type TestCerts } from "./helpers/certs.ts";
 import { patternBytes, sha256Hex, withPeer2 } from "./helpers/peer2_process.ts";
-import { once, tempDir } from "./helpers/util.ts";
+import { once, tempDir, within } from "./helpers/util.ts";
 
 describe("the sockhop 2.1.0 fixture", () => {
   let certs: TestCerts;
@@ -113,9 +113,13 @@ describe("the sockhop 2.1.0 fixture", () => {
           tls: certs.dir,
           options: { handshake_timeout: 200 },
         });
-        await connected;
+        // Bounded: one run hung here once, and a hang tells nothing.
+        await within(connected, 10_000, "the 2.1 client's connect over TLS");
         await client.call("send", { as: "Widget", data: { over: "tls" } });
-        assert.deepEqual(await got, { over: "tls" });
+        assert.deepEqual(
+          await within(got, 10_000, "the Widget over TLS"),
+          { over: "tls" },
+        );
       });
     } finally {
       await server.close();
