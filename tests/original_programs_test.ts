@@ -153,18 +153,23 @@ class Session extends Sockhop.session {
 }
 const server = new Sockhop.server({ port, session_type: Session });
 const peers = new Set();
+// Done once both the connect event and the second message were seen, in
+// whichever order the library emits them.
+let seen = 0;
+const finish = () => {
+  if (++seen < 2) return;
+  console.log(log.join("\\n"));
+  client.disconnect();
+  server.close().then(() => process.exit(0));
+};
 server.on("connect", (sock) => {
   log.push("server connect");
   peers.add(sock);
+  finish();
 });
 server.on("receive", (data, meta) => {
   log.push("receive " + data.n + (peers.has(meta.socket) ? "" : " from an unknown peer"));
-  if (data.n !== 2) return;
-  setTimeout(() => {
-    console.log(log.join("\\n"));
-    client.disconnect();
-    server.close().then(() => process.exit(0));
-  }, 100);
+  if (data.n === 2) finish();
 });
 const client = new Sockhop.client({ port });
 server.listen().then(() => client.connect()).then(() => {

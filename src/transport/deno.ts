@@ -17,7 +17,7 @@
 
 import { SockhopError } from "../errors.ts";
 import { AsyncQueue } from "../async_queue.ts";
-import { nodeStyleError, tlsReadFailure } from "./deno_errors.ts";
+import { nodeStyleError } from "./deno_errors.ts";
 import * as nodeSockets from "./node_sockets.ts";
 import { acceptLoop } from "./accept_loop.ts";
 import { listenReclaiming } from "./unix_path.ts";
@@ -112,15 +112,8 @@ class Chunks implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
     let n: number | null;
     try {
       n = await this.#conn.read(buf);
-    } catch (e) {
-      // A TLS alert is news for the owner; a reset or a local close is
-      // just the end of the stream.
-      const failure = tlsReadFailure(e);
-      if (failure) {
-        this.return();
-        throw failure;
-      }
-      n = null;
+    } catch {
+      n = null; // a reset or a local close is just the end of the stream
     }
     if (n === null) return this.return();
     // A large read that did not wait means the peer streams faster than we
