@@ -103,7 +103,7 @@ export async function stream(
 }
 
 /** Resolves with what `take` finds once `emitter` emits `event`; rejects after `ms`. */
-function waitUntil<T>(
+export function waitUntil<T>(
   emitter: EventEmitter,
   event: string,
   take: () => T | undefined,
