@@ -52,6 +52,8 @@ import { rethrow, TypedEmitter } from "./typed_emitter.ts";
 import { quiet } from "./util.ts";
 import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
 import { refusedSocket, SockhopSocket } from "./socket_handle.ts";
+import { type ServerResume, serverResume } from "./resume/server_resume.ts";
+import { onResume, resumeDelivered, resumeLinkDead } from "./resume/hooks.ts";
 import type {
   ChannelOptions,
   Payload,
@@ -248,6 +250,8 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
 
   readonly #requestedPort: number;
   readonly #opts: ChannelOptions;
+  /** Resumable sessions (the `resume` option), if on. */
+  readonly #resume: ServerResume | undefined;
   readonly #tls: TlsOptions | undefined;
   readonly #handshakeTimeout: number | undefined;
   readonly #sessionType: SessionClass;
@@ -300,6 +304,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     this.#requestedPort = this.path ? 0 : opts.port ?? 50000;
     this.port = this.#requestedPort;
     this.#opts = channelOptions(opts);
+    this.#resume = serverResume(opts.resume, this.#opts);
     this.#tls = tlsOptions(opts);
     this.#handshakeTimeout = opts.tls_handshake_timeout;
     this.#sessionType = opts.session_type ?? SockhopSession;
@@ -368,7 +373,7 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
   ): Promise<void> {
     const found = this.#find(sock);
     if (found instanceof Promise) return found;
-    return found.send(o, callback, config);
+    return resumeDelivered(found.conn, found.send(o, callback, config));
   }
 
   /**
@@ -602,7 +607,9 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
     for (const { channel } of this.#clients.values()) channel.pings = [];
     this.#pinger.every(delay, () => {
       for (const [sock, { channel }] of this.#clients) {
-        if (!channel.pingTick()) this.kill_socket(sock);
+        if (!channel.pingTick() && !resumeLinkDead(channel)) {
+          this.kill_socket(sock);
+        }
       }
     });
   }
@@ -648,11 +655,17 @@ export class SockhopServer extends TypedEmitter<SockhopServerEvents>
       );
       return;
     }
+    if (this.#resume) {
+      const stream = await this.#resume.accept(conn);
+      if (stream === undefined) return; // given back to its session
+      conn = stream;
+    }
     // The channel exists (writable, not yet read) while the session starts,
     // so that start() can send and request, as it could in the original.
     const link = new Link(this.#linkHost);
     const channel = link.channel = new Channel(conn, this.#opts, link);
     const sock = link.socket = new SockhopSocket(channel);
+    onResume(conn, () => link.session?.emit("resume"));
     this.#accepted++;
     this.#live.add(channel);
     this.#channels.set(sock, channel);
