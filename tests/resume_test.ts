@@ -8,7 +8,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { SockhopClient, SockhopServer, type SockhopSession } from "../mod.ts";
 import { withFaultProxy } from "./helpers/fault_proxy.ts";
-import { once, waitFor } from "./helpers/util.ts";
+import net from "node:net";
+import { isCode, once, waitFor } from "./helpers/util.ts";
+import { grantText } from "../src/resume/hello.ts";
 import {
   clientWorkload,
   serverSends,
@@ -109,4 +111,115 @@ describe("resume", () => {
       }
     });
   }
+});
+
+/** Listens, retrying while the port is still held by the old server's sockets. */
+async function listenRetrying(server: SockhopServer): Promise<void> {
+  for (let n = 0;; n++) {
+    try {
+      return void await server.listen();
+    } catch (e) {
+      if (n > 200) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+describe("resume: lost sessions and bounds", () => {
+  it("a restarted server does not know the session: unacknowledged sends reject with ERR_SESSION_LOST", async () => {
+    let server = new SockhopServer({ port: 0, resume: WINDOW });
+    await server.listen();
+    const port = server.port;
+    try {
+      await withFaultProxy(port, {}, async (proxy) => {
+        const client = new SockhopClient({
+          port: proxy.port,
+          resume: WINDOW,
+          auto_reconnect_interval: 5,
+        });
+        try {
+          await client.connect();
+          await client.send({ before: true }); // acknowledged
+          const first = await proxy.link(0);
+          first.blackHole();
+          const outcomes: string[] = [];
+          const sends = Array.from(
+            { length: 20 },
+            (_, n) =>
+              client.send({ n }).then(
+                () => outcomes.push("resolved"),
+                (e) => outcomes.push(e.code),
+              ),
+          );
+          await server.close(); // its goodbye is lost in the black hole
+          await first.reset();
+          server = new SockhopServer({ port, resume: WINDOW });
+          await listenRetrying(server);
+          const gone = once(client, "disconnect", GUARD);
+          await gone;
+          await Promise.all(sends);
+          assert.deepEqual(
+            outcomes,
+            Array(20).fill("ERR_SESSION_LOST"),
+            proxy.describe(),
+          );
+        } finally {
+          await client.disconnect();
+        }
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a peer that never acknowledges stops the sender at max_pending_bytes", async () => {
+    const limit = 20_000;
+    const sockets = new Set<net.Socket>();
+    const raw = net.createServer((sock) => {
+      sockets.add(sock);
+      let text = "";
+      sock.on("data", (chunk) => {
+        if (text === undefined) return; // records from now on: never acked
+        text += chunk.toString("latin1");
+        const line = text.split("\n")[0];
+        if (!text.includes("\n")) return;
+        const { id } = JSON.parse(line);
+        sock.write(grantText(id, { token: "t".repeat(64), received: 0 }, "\n"));
+        text = undefined as unknown as string;
+      });
+      sock.on("error", () => {});
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
+    const client = new SockhopClient({
+      port: (raw.address() as net.AddressInfo).port,
+      resume: WINDOW,
+      max_pending_bytes: limit,
+    });
+    try {
+      await client.connect();
+      const big = "x".repeat(1000);
+      let resolved = 0;
+      let accepted = 0;
+      let full: unknown;
+      const sends: Promise<unknown>[] = [];
+      for (let n = 0; n < 1000 && full === undefined; n++) {
+        sends.push(
+          client.send({ big }).then(() => resolved++, (e) => (full ??= e)),
+        );
+        accepted++;
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      assert.ok(isCode("ERR_SEND_QUEUE_FULL")(full), `${full}`);
+      assert.equal(resolved, 0);
+      // The retransmit buffer holds max_pending_bytes, the write queue as
+      // much again: nothing more is taken.
+      assert.ok(accepted * 1000 < 3 * limit, `${accepted} sends taken`);
+      await client.disconnect();
+      await Promise.all(sends);
+    } finally {
+      await client.disconnect();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => raw.close(r));
+    }
+  });
 });
