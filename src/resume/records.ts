@@ -1,7 +1,8 @@
 /**
  * The record framing of a resumable link (after the resume hello): the
- * channel's byte stream travels in numbered DATA records, and each side
- * tells the other, in ACK records, how many stream bytes it has received.
+ * channel's byte stream travels in DATA records (numbered by their offset
+ * in the stream), and each side tells the other, in ACK records, how many
+ * stream bytes it has received (records may be acknowledged in part).
  * Only two peers of this library that both asked for `resume` ever write
  * these. Pure code, no I/O.
  * @module
@@ -52,12 +53,15 @@ export interface RecordSink {
 }
 
 /**
- * Splits incoming bytes into records, keeping a partial record until the
- * rest arrives; a record longer than `max` bytes is refused (bounded
- * memory).
+ * Splits incoming bytes into records. A DATA payload is handed on as its
+ * bytes arrive, in pieces, never reassembled: only a header split between
+ * chunks is kept. A record longer than `max` bytes is refused.
  */
 export class RecordReader {
-  #held: Uint8Array | undefined;
+  /** Payload bytes of the current DATA record still to come. */
+  #remaining = 0;
+  /** A header begun in an earlier chunk. */
+  #header: Uint8Array | undefined;
   readonly #max: number;
   #broken = false;
 
@@ -66,31 +70,38 @@ export class RecordReader {
     this.#max = max;
   }
 
-  /** Reads a chunk (not kept: partial records are copied). */
+  /** Reads a chunk (not kept: only a split header is copied). */
   read(chunk: Uint8Array, sink: RecordSink): void {
     if (this.#broken) return;
     let bytes = chunk;
-    if (this.#held) {
-      const joined = new Uint8Array(this.#held.length + chunk.length);
-      joined.set(this.#held);
-      joined.set(chunk, this.#held.length);
-      bytes = joined;
-      this.#held = undefined;
-    }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     let at = 0;
-    while (at < bytes.length) {
+    if (this.#remaining > 0) {
+      const n = Math.min(this.#remaining, bytes.length);
+      this.#remaining -= n;
+      sink.data(bytes.subarray(0, n));
+      at = n;
+    } else if (this.#header) {
+      const joined = new Uint8Array(this.#header.length + bytes.length);
+      joined.set(this.#header);
+      joined.set(bytes, this.#header.length);
+      bytes = joined;
+      this.#header = undefined;
+    }
+    while (at < bytes.length && !this.#broken) {
       const kind = bytes[at];
+      const view = new DataView(bytes.buffer, bytes.byteOffset + at);
       if (kind === DATA) {
         if (bytes.length - at < DATA_HEADER) break;
-        const length = view.getUint32(at + 1);
+        const length = view.getUint32(1);
         if (length > this.#max) return this.#bad(sink, "record too long");
-        if (bytes.length - at < DATA_HEADER + length) break;
-        sink.data(bytes.subarray(at + DATA_HEADER, at + DATA_HEADER + length));
-        at += DATA_HEADER + length;
+        at += DATA_HEADER;
+        const n = Math.min(length, bytes.length - at);
+        this.#remaining = length - n;
+        if (n > 0) sink.data(bytes.subarray(at, at + n));
+        at += n;
       } else if (kind === ACK) {
         if (bytes.length - at < ACK_BYTES) break;
-        const received = view.getFloat64(at + 1);
+        const received = view.getFloat64(1);
         if (!(received >= 0)) return this.#bad(sink, "bad acknowledgement");
         sink.ack(received);
         at += ACK_BYTES;
@@ -100,20 +111,20 @@ export class RecordReader {
       } else {
         return this.#bad(sink, `unknown record kind ${kind}`);
       }
-      if (this.#broken) return;
     }
-    if (at < bytes.length) this.#held = bytes.slice(at);
+    if (at < bytes.length && !this.#broken) this.#header = bytes.slice(at);
   }
 
   /** Forgets a partial record (the link it came on is gone). */
   reset(): void {
-    this.#held = undefined;
+    this.#remaining = 0;
+    this.#header = undefined;
     this.#broken = false;
   }
 
   #bad(sink: RecordSink, why: string): void {
     this.#broken = true;
-    this.#held = undefined;
+    this.#header = undefined;
     sink.bad(why);
   }
 }

@@ -5,11 +5,12 @@
  * @module
  */
 
-import { DATA_HEADER } from "./records.ts";
+import { DATA_HEADER, dataRecord } from "./records.ts";
 
 /** One promise waiting for stream bytes up to `until` to be acknowledged. */
 interface Waiter {
   until: number;
+  promise?: Promise<void>;
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -25,9 +26,13 @@ export class RetransmitBuffer {
   sent = 0;
   /** Stream bytes the peer has acknowledged. */
   acked = 0;
-  /** Payload bytes kept (sent, not acknowledged). */
-  unacked = 0;
+  /** Payload bytes sent and not acknowledged. */
+  get unacked(): number {
+    return this.sent - this.acked;
+  }
   #waiters: Waiter[] = [];
+  /** Why waiting is over for good (the session ended). */
+  #failed: Error | undefined;
   #waiterHead = 0;
 
   /** Keeps a DATA record; returns the stream offset after it. */
@@ -35,7 +40,6 @@ export class RetransmitBuffer {
     this.#records.push(record);
     const length = record.length - DATA_HEADER;
     this.sent += length;
-    this.unacked += length;
     return this.sent;
   }
 
@@ -53,7 +57,6 @@ export class RetransmitBuffer {
       const length = records[this.#head].length - DATA_HEADER;
       if (this.#base + length > received) break;
       this.#base += length;
-      this.unacked -= length;
       this.#head++;
     }
     if (this.#head > 1024 && this.#head * 2 > records.length) {
@@ -75,22 +78,38 @@ export class RetransmitBuffer {
   }
 
   /**
-   * The records the peer lacks, having received `received` bytes; undefined
-   * when it claims bytes never sent or already forgotten (they cannot be
-   * resent: the session cannot go on).
+   * The records the peer lacks, having received `received` bytes (the
+   * first cut to what it lacks of it); undefined when it claims bytes
+   * never sent or already forgotten (they cannot be resent: the session
+   * cannot go on).
    */
   from(received: number): Uint8Array[] | undefined {
     if (received > this.sent || received < this.#base) return undefined;
     if (!this.ack(received)) return undefined;
-    return this.#records.slice(this.#head);
+    const missing = this.#records.slice(this.#head);
+    const skip = received - this.#base;
+    if (skip > 0 && missing.length > 0) {
+      missing[0] = dataRecord(missing[0].subarray(DATA_HEADER + skip));
+    }
+    return missing;
   }
 
-  /** Resolves once stream bytes up to `until` are acknowledged. */
+  /**
+   * Resolves once stream bytes up to `until` are acknowledged (sends
+   * written together share one promise).
+   */
   acknowledged(until: number): Promise<void> {
     if (until <= this.acked) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ until, resolve, reject });
+    if (this.#failed) return Promise.reject(this.#failed);
+    const last = this.#waiters[this.#waiters.length - 1];
+    if (last?.until === until && last.promise) return last.promise;
+    const waiter = { until } as Waiter;
+    waiter.promise = new Promise<void>((resolve, reject) => {
+      waiter.resolve = resolve;
+      waiter.reject = reject;
     });
+    this.#waiters.push(waiter);
+    return waiter.promise;
   }
 
   /** Rejects every waiter with `error` and forgets every record. */
@@ -103,6 +122,6 @@ export class RetransmitBuffer {
     this.#waiterHead = 0;
     this.#records = [];
     this.#head = 0;
-    this.unacked = 0;
+    this.#failed = error;
   }
 }
