@@ -115,6 +115,11 @@ export class RecordReader {
     if (at < bytes.length && !this.#broken) this.#header = bytes.slice(at);
   }
 
+  /** Whether the last chunk ended inside a DATA record. */
+  get midRecord(): boolean {
+    return this.#remaining > 0;
+  }
+
   /** Forgets a partial record (the link it came on is gone). */
   reset(): void {
     this.#remaining = 0;

@@ -43,6 +43,9 @@ export function sessionLost(why: string): SockhopError {
 
 const noop = (): void => {};
 
+/** Bytes received inside one long record between two ACKs. */
+const ACK_EVERY = 256 * 1024;
+
 /** One resumable session's stream (see the module doc). */
 export class ResumableConn implements Conn, RecordSink {
   /** The session's token. */
@@ -67,13 +70,30 @@ export class ResumableConn implements Conn, RecordSink {
   #window: ReturnType<typeof setTimeout> | undefined;
   #ended: SockhopError | undefined;
   #space: (() => void)[] = [];
+  /** Payload pieces of the chunk being read (valid during the read). */
+  readonly #pieces: Uint8Array[] = [];
   readonly #onChunk = (chunk: Uint8Array): void => {
     this.#reader.read(chunk, this);
-    if (this.#received > this.#ackedTo && this.#pump) {
+    // Acknowledged before the channel handles them (they reached this
+    // side's Sockhop): the peer's next sends overlap with our handling.
+    // One ACK per read at most, and inside a long record only now and then.
+    const unacked = this.#received - this.#ackedTo;
+    if (
+      unacked > 0 && this.#pump &&
+      (!this.#reader.midRecord || unacked >= ACK_EVERY)
+    ) {
       this.#ackedTo = this.#received;
       this.#pump.conn.write(ackRecord(this.#received)).catch(noop);
     }
+    this.#flush();
   };
+
+  /** Hands the pieces read so far to the channel. */
+  #flush(): void {
+    const pieces = this.#pieces;
+    for (let i = 0; i < pieces.length; i++) this.#deliver(pieces[i]);
+    pieces.length = 0;
+  }
 
   /**
    * @param token the session's token
@@ -231,6 +251,11 @@ export class ResumableConn implements Conn, RecordSink {
 
   data(payload: Uint8Array): void {
     this.#received += payload.length;
+    this.#pieces.push(payload);
+  }
+
+  #deliver(payload: Uint8Array): void {
+    if (this.#ended) return;
     if (this.#sink) this.#sink.chunk(payload);
     else this.#early.push(payload.slice());
   }
@@ -241,6 +266,7 @@ export class ResumableConn implements Conn, RecordSink {
   }
 
   bye(): void {
+    this.#flush(); // what came before the goodbye
     this.end(sessionLost("the peer ended the session"));
   }
 
