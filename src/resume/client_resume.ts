@@ -8,7 +8,13 @@
 
 import type { Conn } from "../transport/types.ts";
 import { messageId } from "../wire/ids.ts";
-import { helloText, readGrant, type ResumeGrant } from "./hello.ts";
+import {
+  handshakeId,
+  helloText,
+  plainAnswerText,
+  readGrant,
+  type ResumeGrant,
+} from "./hello.ts";
 import { PassthroughConn } from "./passthrough_conn.ts";
 import { LineTaker, Pump } from "./pump.ts";
 import {
@@ -18,6 +24,9 @@ import {
   sessionLost,
 } from "./resumable_conn.ts";
 import type { ChannelOptions } from "../types.ts";
+
+const encoder = new TextEncoder();
+const noop = (): void => {};
 
 /** How a client resumes. */
 export interface ClientResumeOptions extends ResumeLimits {
@@ -37,6 +46,8 @@ interface Answer {
   grant: ResumeGrant | null;
   pump: Pump;
   taker: LineTaker;
+  /** Lines read before the answer. */
+  before: string[];
 }
 
 /** Sends the hello on `conn` and reads up to its answer. */
@@ -49,12 +60,13 @@ function exchange(
   const id = messageId();
   const pump = new Pump(conn);
   const taker = new LineTaker(opts.terminator[0], opts.max_record_bytes);
+  const before: string[] = [];
   return new Promise<Answer>((resolve, reject) => {
     const done = (grant: ResumeGrant | null) => {
       clearTimeout(timer);
       pump.onChunk = () => {};
       pump.onEnd = () => {};
-      resolve({ grant, pump, taker });
+      resolve({ grant, pump, taker, before });
     };
     const timer = setTimeout(() => done(null), opts.answer_timeout);
     pump.onEnd = () => {
@@ -66,6 +78,7 @@ function exchange(
       for (let line = taker.next(); line; line = taker.next()) {
         const grant = readGrant(line, id);
         if (grant !== undefined) return done(grant);
+        before.push(line);
       }
     };
     const offer = token === undefined ? {} : { token, received };
@@ -91,13 +104,9 @@ export class ClientResume {
    * read) when the server does not resume.
    */
   async open(conn: Conn): Promise<Conn> {
-    const { grant, pump, taker } = await exchange(
-      conn,
-      undefined,
-      0,
-      this.#opts,
-    );
-    if (!grant?.token) return new PassthroughConn(pump, taker.bytes);
+    const answer = await exchange(conn, undefined, 0, this.#opts);
+    const { grant, pump, taker } = answer;
+    if (!grant?.token) return this.#plain(answer);
     const session = this.#session = new ResumableConn(
       grant.token,
       this.#opts,
@@ -106,6 +115,28 @@ export class ClientResume {
     session.onDrop = () => this.#reconnect(session);
     session.attach(pump, grant.received ?? 0, taker.rest());
     return session;
+  }
+
+  /**
+   * The server does not resume: our hello counts as our handshake. Its
+   * own handshake, if it sent one, is answered here without binary mode
+   * (our channel never saw our hello, so it must not negotiate again);
+   * anything else it sent goes to the channel.
+   */
+  #plain({ pump, taker, before }: Answer): Conn {
+    const [rx, tx] = this.#opts.terminator;
+    let kept = "";
+    for (const line of before) {
+      const id = handshakeId(line);
+      if (id === undefined) kept += line + rx;
+      else pump.conn.write(encoder.encode(plainAnswerText(id, tx))).catch(noop);
+    }
+    const rest = taker.rest();
+    const head = encoder.encode(kept);
+    const prefix = new Uint8Array(head.length + rest.length);
+    prefix.set(head);
+    prefix.set(rest, head.length);
+    return new PassthroughConn(pump, prefix);
   }
 
   async #reconnect(session: ResumableConn): Promise<void> {

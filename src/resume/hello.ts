@@ -111,3 +111,24 @@ export function readGrant(
     lost: resume.lost === true,
   };
 }
+
+/** The id of a peer's handshake (a plain 2.x one), if `line` is one. */
+export function handshakeId(line: string): string | undefined {
+  const frame = parse(line);
+  return frame?.type === HANDSHAKE_TYPE && typeof frame.id === "string"
+    ? frame.id
+    : undefined;
+}
+
+/**
+ * The answer to a plain peer's handshake when our hello found no resume:
+ * no binary mode (the channel then goes on in JSON, as a 1.x-style
+ * connection).
+ */
+export function plainAnswerText(id: string, tx: string): string {
+  return JSON.stringify({
+    type: "Object",
+    data: { allow_binary_mode: false },
+    callback_id: id,
+  }) + tx;
+}
