@@ -133,6 +133,46 @@ describe("resume: lost sessions and bounds", () => {
     }
   });
 
+  it("when the window passes, both sides end the session and unacknowledged sends reject with ERR_SESSION_LOST", async () => {
+    const window = 300;
+    const server = new SockhopServer({ port: 0, resume: window });
+    const gone = new Promise((r) => server.once("disconnect", r));
+    await server.listen();
+    try {
+      await withFaultProxy(server.port, {}, async (proxy) => {
+        const client = new SockhopClient({
+          port: proxy.port,
+          resume: window,
+          auto_reconnect_interval: 20,
+        });
+        try {
+          await client.connect();
+          await client.send({ before: true });
+          (await proxy.link(0)).blackHole();
+          const outcomes: string[] = [];
+          const sends = Array.from(
+            { length: 5 },
+            (_, n) =>
+              client.send({ n }).then(
+                () => outcomes.push("resolved"),
+                (e) => outcomes.push(e.code),
+              ),
+          );
+          const dropped = once(client, "disconnect", GUARD);
+          await proxy.close(); // resets the link; no new link can be made
+          await dropped;
+          await Promise.all(sends);
+          assert.deepEqual(outcomes, Array(5).fill("ERR_SESSION_LOST"));
+          await gone;
+        } finally {
+          await client.disconnect();
+        }
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
   it("a peer that never acknowledges stops the sender at max_pending_bytes", async () => {
     const limit = 20_000;
     const sockets = new Set<net.Socket>();
