@@ -43,6 +43,9 @@ export function sessionLost(why: string): SockhopError {
 
 const noop = (): void => {};
 
+/** Reads at least this long are acknowledged before they are handled. */
+const EARLY_ACK_BYTES = 4096;
+
 /** Bytes received inside one long record between two ACKs. */
 const ACK_EVERY = 256 * 1024;
 
@@ -74,19 +77,31 @@ export class ResumableConn implements Conn, RecordSink {
   readonly #pieces: Uint8Array[] = [];
   readonly #onChunk = (chunk: Uint8Array): void => {
     this.#reader.read(chunk, this);
-    // Acknowledged before the channel handles them (they reached this
-    // side's Sockhop): the peer's next sends overlap with our handling.
     // One ACK per read at most, and inside a long record only now and then.
     const unacked = this.#received - this.#ackedTo;
     if (
       unacked > 0 && this.#pump &&
       (!this.#reader.midRecord || unacked >= ACK_EVERY)
     ) {
-      this.#ackedTo = this.#received;
-      this.#pump.conn.write(ackRecord(this.#received)).catch(noop);
+      // A large read is acknowledged before the channel handles it (it
+      // reached this side's Sockhop), so the peer's next sends overlap
+      // with our handling; a small one after, riding on an answer the
+      // channel writes meanwhile, if any.
+      if (chunk.length >= EARLY_ACK_BYTES) this.#sendAck();
+      else this.#ackDue = true;
     }
     this.#flush();
+    if (this.#ackDue) this.#sendAck();
   };
+
+  /** An ACK due and not yet written (it may ride on the next DATA). */
+  #ackDue = false;
+
+  #sendAck(): void {
+    this.#ackDue = false;
+    this.#ackedTo = this.#received;
+    this.#pump?.conn.write(ackRecord(this.#received)).catch(noop);
+  }
 
   /** Hands the pieces read so far to the channel. */
   #flush(): void {
@@ -175,7 +190,8 @@ export class ResumableConn implements Conn, RecordSink {
     this.#pump = pump;
     this.#addrs = { local: pump.conn.localAddr, remote: pump.conn.remoteAddr };
     this.#reader.reset();
-    this.#ackedTo = this.#received;
+    this.#ackedTo = this.#received; // the hello told the peer
+    this.#ackDue = false;
     pump.onChunk = this.#onChunk;
     pump.onEnd = () => this.drop(pump);
     if (this.#paused) pump.pause();
@@ -215,11 +231,23 @@ export class ResumableConn implements Conn, RecordSink {
     if (this.#ended) return Promise.reject(this.#ended);
     const record = dataRecord(bytes);
     this.#tx.push(record);
-    const written = this.#pump?.conn.write(record).catch(noop);
+    const written = this.#pump?.conn.write(this.#withAck(record)).catch(noop);
     if (this.#tx.unacked <= this.#limits.max_pending_bytes) {
       return written ?? Promise.resolve();
     }
     return new Promise((resolve) => this.#space.push(resolve));
+  }
+
+  /** `record`, behind the ACK that is due, if one is. */
+  #withAck(record: Uint8Array): Uint8Array {
+    if (!this.#ackDue) return record;
+    this.#ackDue = false;
+    this.#ackedTo = this.#received;
+    const ack = ackRecord(this.#received);
+    const both = new Uint8Array(ack.length + record.length);
+    both.set(ack);
+    both.set(record, ack.length);
+    return both;
   }
 
   /** Wakes writes held for space, while there is some (or none is kept). */
