@@ -7,7 +7,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { SockhopClient, SockhopServer, type SockhopSession } from "../mod.ts";
-import { withFaultProxy } from "./helpers/fault_proxy.ts";
+import { type FaultProxy, withFaultProxy } from "./helpers/fault_proxy.ts";
 import net from "node:net";
 import { isCode, once, waitFor } from "./helpers/util.ts";
 import { grantText } from "../src/resume/hello.ts";
@@ -86,6 +86,32 @@ async function listenRetrying(server: SockhopServer): Promise<void> {
   }
 }
 
+/**
+ * A client with `resume` through `proxy`, whose link (link 0) is
+ * black-holed after one acknowledged send, and `count` sends made into
+ * the black hole: how each settles ("resolved" or its code).
+ */
+async function strandedSends(proxy: FaultProxy, window: number, count: number) {
+  const client = new SockhopClient({
+    port: proxy.port,
+    resume: window,
+    auto_reconnect_interval: 5,
+  });
+  await client.connect();
+  await client.send({ before: true }); // acknowledged
+  const first = await proxy.link(0);
+  first.blackHole();
+  const outcomes: string[] = [];
+  const settled = Promise.all(
+    Array.from({ length: count }, (_, n) =>
+      client.send({ n }).then(
+        () => outcomes.push("resolved"),
+        (e) => outcomes.push(e.code),
+      )),
+  );
+  return { client, first, outcomes, settled };
+}
+
 describe("resume: lost sessions and bounds", () => {
   it("a restarted server does not know the session: unacknowledged sends reject with ERR_SESSION_LOST", async () => {
     let server = new SockhopServer({ port: 0, resume: WINDOW });
@@ -93,32 +119,15 @@ describe("resume: lost sessions and bounds", () => {
     const port = server.port;
     try {
       await withFaultProxy(port, {}, async (proxy) => {
-        const client = new SockhopClient({
-          port: proxy.port,
-          resume: WINDOW,
-          auto_reconnect_interval: 5,
-        });
+        const stranded = await strandedSends(proxy, WINDOW, 20);
+        const { client, first, outcomes } = stranded;
         try {
-          await client.connect();
-          await client.send({ before: true }); // acknowledged
-          const first = await proxy.link(0);
-          first.blackHole();
-          const outcomes: string[] = [];
-          const sends = Array.from(
-            { length: 20 },
-            (_, n) =>
-              client.send({ n }).then(
-                () => outcomes.push("resolved"),
-                (e) => outcomes.push(e.code),
-              ),
-          );
           await server.close(); // its goodbye is lost in the black hole
           await first.reset();
           server = new SockhopServer({ port, resume: WINDOW });
           await listenRetrying(server);
-          const gone = once(client, "disconnect", GUARD);
-          await gone;
-          await Promise.all(sends);
+          await once(client, "disconnect", GUARD);
+          await stranded.settled;
           assert.deepEqual(
             outcomes,
             Array(20).fill("ERR_SESSION_LOST"),
@@ -140,28 +149,13 @@ describe("resume: lost sessions and bounds", () => {
     await server.listen();
     try {
       await withFaultProxy(server.port, {}, async (proxy) => {
-        const client = new SockhopClient({
-          port: proxy.port,
-          resume: window,
-          auto_reconnect_interval: 20,
-        });
+        const stranded = await strandedSends(proxy, window, 5);
+        const { client, outcomes } = stranded;
         try {
-          await client.connect();
-          await client.send({ before: true });
-          (await proxy.link(0)).blackHole();
-          const outcomes: string[] = [];
-          const sends = Array.from(
-            { length: 5 },
-            (_, n) =>
-              client.send({ n }).then(
-                () => outcomes.push("resolved"),
-                (e) => outcomes.push(e.code),
-              ),
-          );
           const dropped = once(client, "disconnect", GUARD);
           await proxy.close(); // resets the link; no new link can be made
           await dropped;
-          await Promise.all(sends);
+          await stranded.settled;
           assert.deepEqual(outcomes, Array(5).fill("ERR_SESSION_LOST"));
           await gone;
         } finally {
