@@ -46,6 +46,13 @@ const noop = (): void => {};
 /** Reads at least this long are acknowledged before they are handled. */
 const EARLY_ACK_BYTES = 4096;
 
+/**
+ * Microtask turns a small read's ACK waits, after the channel handled the
+ * read, for an answer to ride on (handlers that await reply a few turns
+ * later); never a timer, so it never waits for the event loop.
+ */
+const LATE_ACK_HOPS = 8;
+
 /** Bytes received inside one long record between two ACKs. */
 const ACK_EVERY = 256 * 1024;
 
@@ -91,7 +98,19 @@ export class ResumableConn implements Conn, RecordSink {
       else this.#ackDue = true;
     }
     this.#flush();
-    if (this.#ackDue) this.#sendAck();
+    // Still due: it may yet ride on what the handlers' promises send.
+    if (this.#ackDue) {
+      this.#ackHops = LATE_ACK_HOPS;
+      queueMicrotask(this.#lateAck);
+    }
+  };
+
+  /** Microtask turns the due ACK still waits for a write to ride on. */
+  #ackHops = 0;
+  readonly #lateAck = (): void => {
+    if (!this.#ackDue) return;
+    if (--this.#ackHops > 0) queueMicrotask(this.#lateAck);
+    else this.#sendAck();
   };
 
   /** An ACK due and not yet written (it may ride on the next DATA). */
