@@ -124,6 +124,9 @@ const transports: Transport[] = ["tcp", "unix"];
 const suites = new Map<string, Suite[]>();
 const floorRuns = new Map<string, Floor[]>();
 const idleRuns = new Map<string, Idle[]>();
+/** One-way and round trips with resumable sessions (`resume`) on. */
+type Resumed = Pick<Suite, "one_way" | "request_rt" | "callback_rt">;
+const resumeRuns = new Map<string, Resumed[]>();
 const push = <T>(map: Map<string, T[]>, key: string, value: T) =>
   map.set(key, [...(map.get(key) ?? []), value]);
 
@@ -155,6 +158,10 @@ for (let round = 1; round <= runs; round++) {
   for (const [label, cmd, args] of libraries) {
     console.error(`round ${round}/${runs}: ${label}, idle connections ...`);
     push(idleRuns, label, await run(cmd, [...args, "idle"]) as Idle);
+  }
+  for (const [label, cmd, args] of libraries.slice(0, 2)) {
+    console.error(`round ${round}/${runs}: ${label}, resume on ...`);
+    push(resumeRuns, label, await run(cmd, [...args, "resume"]) as Resumed);
   }
 }
 
@@ -297,6 +304,29 @@ for (const t of transports) {
       r.mib32_ms / r.mib8_ms,
     ]);
   }
+}
+
+{
+  const lines = [
+    "### Resumable sessions (`resume` on both ends), loopback TCP",
+    "",
+    "| path | (a) off | (a) on | on / off | (b) off | (b) on | on / off |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  const [offA, offB] = [la, lb].map((l) => medians(suites.get(`${l} tcp`)!));
+  const [onA, onB] = [la, lb].map((l) => medians(resumeRuns.get(l)!));
+  for (const [label, key] of rows.slice(0, 3)) {
+    const pair = (off: Suite, on: Resumed) => {
+      const k = key as keyof Resumed;
+      return `${rate(off[k])} | ${rate(on[k])} | ${x(on[k] / off[k])}`;
+    };
+    lines.push(`| ${label} | ${pair(offA, onA)} | ${pair(offB, onB)} |`);
+  }
+  console.log(lines.join("\n") + "\n");
+  goals.push(
+    ["(a) one-way with resume vs without", onA.one_way / offA.one_way, 0.7],
+    ["(b) one-way with resume vs without", onB.one_way / offB.one_way, 0.7],
+  );
 }
 
 {

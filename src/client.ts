@@ -13,7 +13,7 @@ import {
   reportPeerError,
 } from "./endpoint.ts";
 import { abortedError, onAbort } from "./abort.ts";
-import { connectAttempt } from "./connect_attempt.ts";
+import { type ConnectAttempt, connectAttempt } from "./connect_attempt.ts";
 import { deprecate } from "./deprecation.ts";
 import { SockhopSocket } from "./socket_handle.ts";
 import { SockhopError } from "./errors.ts";
@@ -52,6 +52,8 @@ import type { ReceiveArgs } from "./receive_events.ts";
 import { DEFAULT_MAX_PENDING_BYTES } from "./write_queue.ts";
 import { clientProtocolHooks } from "./protocol_events.ts";
 import { sendTypedBuffer } from "./channel_protocol.ts";
+import { type ClientResume, clientResume } from "./resume/client_resume.ts";
+import { resumeDelivered, resumeLinkDead } from "./resume/hooks.ts";
 
 const NO_BINARY = { rx: false, tx: false } as const;
 
@@ -240,6 +242,8 @@ export class SockhopClient<R extends TypeRegistry = NoTypes>
   /** Delay before the next automatic attempt. */
   #nextDelay: number;
   readonly #connectTimeout: number;
+  /** Resumable sessions (the `resume` option), if on. */
+  readonly #resume: ClientResume | undefined;
   #channel: Channel | null = null;
   /** The handle of `#channel`'s connection. */
   #socket: SockhopSocket | null = null;
@@ -294,6 +298,11 @@ export class SockhopClient<R extends TypeRegistry = NoTypes>
     this.#connectTimeout = opts.connect_timeout || 5000;
     this.#offlineLimit = opts.offline_queue_size ?? 0;
     this.#heldLimit = this.#opts.max_pending_bytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.#resume = clientResume(opts.resume, this.#opts, {
+      open: () => this.#dial().conn,
+      delay: (n) => this.#delayAfter(n),
+      resumed: () => this.emit("resume"),
+    });
   }
 
   /** Sockhop 2.x: whether each direction carries binary frames. */
@@ -487,7 +496,7 @@ export class SockhopClient<R extends TypeRegistry = NoTypes>
   ): Promise<void> {
     const channel = this.#channel;
     if (channel && (!channel.closed || this.#offlineLimit <= 0)) {
-      return channel.send(o, callback, config);
+      return resumeDelivered(channel.conn, channel.send(o, callback, config));
     }
     const run = (ch: Channel) => ch.send(o, callback, config);
     if (this.#offlineLimit <= 0) {
@@ -730,7 +739,9 @@ export class SockhopClient<R extends TypeRegistry = NoTypes>
     this.#pinging = ping;
     this.#pinger.every(ping ? this.#pingDelay : 0, () => {
       const channel = this.#channel;
-      if (channel && !channel.pingTick()) channel.close();
+      if (channel && !channel.pingTick() && !resumeLinkDead(channel)) {
+        channel.close();
+      }
     });
   }
 
@@ -842,14 +853,19 @@ export class SockhopClient<R extends TypeRegistry = NoTypes>
   }
 
   async #open(): Promise<Conn> {
-    const attempt = connectAttempt({
+    const attempt = this.#dial();
+    this.#abortAttempt = attempt.end;
+    const conn = await attempt.conn;
+    return this.#resume ? await this.#resume.open(conn) : conn;
+  }
+
+  #dial(): ConnectAttempt {
+    return connectAttempt({
       hostname: this.address,
       port: this.path ? this.port : checkedPort(this.port),
       path: this.path ?? undefined,
       tls: this.#tls,
     }, this.#connectTimeout);
-    this.#abortAttempt = attempt.end;
-    return await attempt.conn;
   }
 
   #attach(conn: Conn): void {

@@ -67,6 +67,9 @@
  *   type `"Buffer"`, or bytes that are not a `Uint8Array`.
  * - `ERR_REQUEST_UNSUPPORTED`: `request()` to a peer whose handshake says
  *   it does not serve streamed requests (Sockhop 2.x dropped them).
+ * - `ERR_SESSION_LOST`: with `resume`, the session ended (its window
+ *   passed, the server no longer knew it, or it was closed) before the peer
+ *   acknowledged this message.
  */
 export type SockhopErrorCode =
   | "ERR_MULTICONNECT"
@@ -97,7 +100,8 @@ export type SockhopErrorCode =
   | "ERR_AUTO_REHANDSHAKE_CONNECT"
   | "ERR_SEND_TYPED_BUFFER_NO_BINARY_MODE"
   | "ERR_SEND_TYPED_BUFFER_INVALID_TYPE"
-  | "ERR_REQUEST_UNSUPPORTED";
+  | "ERR_REQUEST_UNSUPPORTED"
+  | "ERR_SESSION_LOST";
 
 /**
  * An error raised by Sockhop. `code` says what kind of failure it is, so

@@ -74,6 +74,12 @@ export type SockhopClientOwnEvents = {
   /** An automatic reconnection succeeded (after its `connect`). */
   reconnect: [sock: SockhopSocket];
   /**
+   * With `resume`: the link dropped and the session went on over a new
+   * one, nothing lost (no `disconnect`/`connect` pair). The session on
+   * the server emits `resume` too.
+   */
+  resume: [];
+  /**
    * An automatic connection attempt failed; `info` numbers the attempt
    * and tells the delay until the next one.
    */

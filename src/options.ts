@@ -165,6 +165,20 @@ export interface CommonOptions<R extends TypeRegistry = TypeRegistry> {
    * @default {false}
    */
   compatibility_mode?: boolean;
+  /**
+   * Resumable sessions, between peers of this library that both set it:
+   * how long, in ms, a session outlives a dropped link. The client
+   * reconnects (its backoff applies) and the server re-attaches the same
+   * session; what either side sent and the other had not acknowledged is
+   * resent, nothing twice, in order; `resume` is emitted on the client
+   * and the session instead of `disconnect`/`connect`. `send()` then
+   * resolves once the peer acknowledged the message, and rejects with
+   * `ERR_SESSION_LOST` if the session ends first. A client with `resume`
+   * always opens with a handshake (a 1.x server sees it as a message, as
+   * with `handshake`). 0: off, today's behaviour.
+   * @default {0}
+   */
+  resume?: number;
 }
 
 /**

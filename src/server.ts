@@ -54,6 +54,8 @@ import type { Conn, Listener, TlsOptions } from "./transport/types.ts";
 import { refusedSocket, SockhopSocket } from "./socket_handle.ts";
 import type { NoTypes, TypeRegistry, ValuesOf } from "./typed_values.ts";
 import type { ReceiveArgs } from "./receive_events.ts";
+import { type ServerResume, serverResume } from "./resume/server_resume.ts";
+import { onResume, resumeDelivered, resumeLinkDead } from "./resume/hooks.ts";
 import type {
   ChannelOptions,
   Payload,
@@ -255,6 +257,8 @@ export class SockhopServer<R extends TypeRegistry = NoTypes>
 
   readonly #requestedPort: number;
   readonly #opts: ChannelOptions;
+  /** Resumable sessions (the `resume` option), if on. */
+  readonly #resume: ServerResume | undefined;
   readonly #tls: TlsOptions | undefined;
   readonly #handshakeTimeout: number | undefined;
   readonly #sessionType: SessionClass;
@@ -307,6 +311,7 @@ export class SockhopServer<R extends TypeRegistry = NoTypes>
     this.#requestedPort = this.path ? 0 : opts.port ?? 50000;
     this.port = this.#requestedPort;
     this.#opts = channelOptions(opts);
+    this.#resume = serverResume(opts.resume, this.#opts);
     this.#tls = tlsOptions(opts);
     this.#handshakeTimeout = opts.tls_handshake_timeout;
     this.#sessionType = opts.session_type ?? SockhopSession;
@@ -375,7 +380,7 @@ export class SockhopServer<R extends TypeRegistry = NoTypes>
   ): Promise<void> {
     const found = this.#find(sock);
     if (found instanceof Promise) return found;
-    return found.send(o, callback, config);
+    return resumeDelivered(found.conn, found.send(o, callback, config));
   }
 
   /**
@@ -609,7 +614,9 @@ export class SockhopServer<R extends TypeRegistry = NoTypes>
     for (const { channel } of this.#clients.values()) channel.pings = [];
     this.#pinger.every(delay, () => {
       for (const [sock, { channel }] of this.#clients) {
-        if (!channel.pingTick()) this.kill_socket(sock);
+        if (!channel.pingTick() && !resumeLinkDead(channel)) {
+          this.kill_socket(sock);
+        }
       }
     });
   }
@@ -655,11 +662,17 @@ export class SockhopServer<R extends TypeRegistry = NoTypes>
       );
       return;
     }
+    if (this.#resume) {
+      const stream = await this.#resume.accept(conn);
+      if (stream === undefined) return; // given back to its session
+      conn = stream;
+    }
     // The channel exists (writable, not yet read) while the session starts,
     // so that start() can send and request, as it could in the original.
     const link = new Link(this.#linkHost);
     const channel = link.channel = new Channel(conn, this.#opts, link);
     const sock = link.socket = new SockhopSocket(channel);
+    onResume(conn, () => link.session?.emit("resume"));
     this.#accepted++;
     this.#live.add(channel);
     this.#channels.set(sock, channel);

@@ -36,6 +36,13 @@ const PRINTS: Record<string, string[]> = {
     '{ data: { part: 1 }, type: "Object" }',
   ],
   "Pings #1": ["1 false"],
+  "Typed values #1": ["an Order? true 30", "receipt for bolts: 30"],
+  "Typed values #2": [
+    "greenhouse: 21.5 °C",
+    "refused: ERR_INVALID_VALUE Reading celsius",
+  ],
+  "Sockhop 2.x and binary mode #1": ["Buffer 1048576", "image/png 3"],
+  "Resumable sessions #1": ["server got { order: 1 }"],
   "Connecting, `start()` and reconnects #1": [
     "server got: sent before connect() resolved",
   ],

@@ -3,11 +3,13 @@
 //   deno run -A scripts/bench/run_library.mjs source [tcp|unix|idle]
 //   node scripts/bench/run_library.mjs npm [tcp|unix|idle]
 //   node scripts/bench/run_library.mjs original [tcp|unix|idle]
+//   deno run -A scripts/bench/run_library.mjs source resume   (also npm):
+//     one-way and round trips over TCP with resumable sessions on
 // (source: this project in Deno; npm: its npm build; original: sockhop@1.8.4)
 import { createRequire } from "node:module";
 import process from "node:process";
 import { idleMemory } from "./idle.mjs";
-import { runSuite } from "./suite.mjs";
+import { runResumeSuite, runSuite } from "./suite.mjs";
 
 const args = globalThis.Deno?.args ?? process.argv.slice(2);
 const which = args[0];
@@ -30,6 +32,8 @@ if (which === "source") {
 }
 const result = mode === "idle"
   ? await idleMemory(lib, Number(process.env.BENCH_IDLE ?? 1000))
+  : mode === "resume"
+  ? await runResumeSuite(lib, { runs, repeat, scale })
   : await runSuite(lib, {
     transport: mode,
     runs,

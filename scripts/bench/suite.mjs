@@ -42,8 +42,12 @@ export async function endpoint(transport) {
   };
 }
 
+/** Options every server and client of a measure also gets (see runResumeSuite). */
+let extraOptions = {};
+
 async function withClients(lib, transport, clients, fn, extra = {}) {
-  const { where, cleanup } = await endpoint(transport);
+  const { where: place, cleanup } = await endpoint(transport);
+  const where = { ...place, ...extraOptions };
   const server = new lib.SockhopServer({ ...where, ...extra });
   await server.listen();
   let connects = 0;
@@ -308,4 +312,33 @@ export async function runSuite(
     mib8_ms: await median(() => largeMessage(lib, t, 8), runs),
     mib32_ms: await median(() => largeMessage(lib, t, 32), runs),
   };
+}
+
+/**
+ * One-way and round trips with resumable sessions on (`resume`: a window
+ * in ms) on both ends; returns { name: value } as runSuite does.
+ */
+export async function runResumeSuite(
+  lib,
+  { transport = "tcp", runs = 3, repeat = 5, scale = 1, resume = 30_000 } = {},
+) {
+  extraOptions = { resume };
+  try {
+    const n = (x) => Math.max(1, Math.round(x * scale));
+    const t = transport;
+    const short = Math.max(runs, repeat);
+    await oneWay(lib, t, n(10_000));
+    await requestRoundTrips(lib, t, n(500));
+    await callbackRoundTrips(lib, t, n(500));
+    return {
+      one_way: await best(() => oneWay(lib, t, n(100_000)), short),
+      request_rt: await best(() => requestRoundTrips(lib, t, n(5_000)), short),
+      callback_rt: await best(
+        () => callbackRoundTrips(lib, t, n(5_000)),
+        short,
+      ),
+    };
+  } finally {
+    extraOptions = {};
+  }
 }
