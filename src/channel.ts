@@ -117,6 +117,9 @@ function withoutDeleted(
   };
 }
 
+/** ms a graceful close waits for the peer to close its side. */
+const END_WAIT_MS = 1000;
+
 /** How many of the latest pings a channel remembers. */
 const PINGS_KEPT = 4;
 /**
@@ -164,6 +167,8 @@ export class Channel {
     | undefined;
   /** The idle check (with `idle_timeout`): one per channel, re-armed lazily. */
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Ends `closeWhenFlushed()`'s wait for the peer to close. */
+  #peerEnded: (() => void) | undefined;
   /** When bytes last arrived (read only by the idle check). */
   #receivedAt = 0;
   /** Checks received values against `types` (made on first use). */
@@ -325,9 +330,21 @@ export class Channel {
     this.conn.close();
   }
 
-  /** Closes once what was sent so far is written (a socket's `end()`). */
-  closeWhenFlushed(): void {
-    this.flush().then(() => this.close());
+  /**
+   * Closes once what was sent so far is written (`disconnect()`, a
+   * socket's `end()`): our direction is ended first (see `Conn.endWrite`), and
+   * the connection closed when the peer closes its side, or after
+   * {@linkcode END_WAIT_MS}.
+   */
+  async closeWhenFlushed(): Promise<void> {
+    await this.flush();
+    if (this.#closed) return;
+    if (!this.conn.endWrite) return this.close();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => (this.close(), resolve()), END_WAIT_MS);
+      this.#peerEnded = () => (clearTimeout(timer), resolve());
+      this.conn.endWrite!();
+    });
   }
 
   /**
@@ -698,6 +715,7 @@ export class Channel {
     this.#callbackMap?.stop();
     this.#streamMap?.stop();
     this.#protocol?.negotiation.closed();
+    this.#peerEnded?.();
     this.#hooks.closed();
   }
 

@@ -459,8 +459,8 @@ export class SockhopClient<R extends TypeRegistry = NoTypes>
     await this.#attempt;
     const channel = this.#channel;
     if (!channel) return;
-    await channel.flush(); // what send() took is written first, as a FIN would
-    channel.close();
+    // What send() took is written first, and the peer reads it all.
+    await channel.closeWhenFlushed();
     await channel.start();
   }
 

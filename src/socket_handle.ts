@@ -20,7 +20,7 @@ export interface SocketSource {
   /** Closes now; pending writes are dropped. */
   close(): void;
   /** Closes once what was sent so far has been written. */
-  closeWhenFlushed(): void;
+  closeWhenFlushed(): Promise<void> | void;
   /** Traffic so far. */
   stats(): SockhopStats;
 }

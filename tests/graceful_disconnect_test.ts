@@ -39,6 +39,27 @@ describe("disconnect() after sends that were not awaited", () => {
     });
   }
 
+  it("sends then disconnect() while the server's bytes wait unread: all arrive (a reset would drop them)", async () => {
+    const { server, client, close } = await pair();
+    try {
+      const n = 20;
+      const arrivals = collect<[{ i: number }]>(server, "receive", n, 10000);
+      // Megabytes on their way to the client when it closes: closing at
+      // once with them unread makes the kernel send a reset, and the server
+      // then loses what it had not read yet.
+      const [sock] = server.sockets;
+      for (let i = 0; i < 16; i++) {
+        server.send(sock, "z".repeat(256 * 1024)).catch(() => {});
+      }
+      for (let i = 0; i < n; i++) client.send({ i }).catch(() => {});
+      await client.disconnect();
+      const got = (await arrivals).map(([data]) => data.i);
+      assert.deepEqual(got, [...Array(n).keys()]);
+    } finally {
+      await close();
+    }
+  });
+
   it("a peer that stops reading does not hold disconnect() up, even with write_timeout 0: the unwritten sends reject", async () => {
     const raw = await new RawServer({ reading: false }).listen();
     const client = new SockhopClient({ port: raw.port, write_timeout: 0 });

@@ -176,6 +176,12 @@ class DenoConn implements Conn {
     }
   }
 
+  endWrite(): void {
+    if (this.#closed) return;
+    // A connection closed meanwhile rejects; close() follows either way.
+    this.#conn.closeWrite().catch(() => {});
+  }
+
   setNoDelay(noDelay: boolean): void {
     this.#tcpOption((tcp) => tcp.setNoDelay?.(noDelay));
   }
@@ -283,14 +289,16 @@ function listen(options: ListenOptions): Promise<Listener> {
     accept: () => listener.accept(),
     handle: (conn) => queue.push(wrapConn(conn)),
     isClosed,
-  }).finally(() => queue.end());
+    // Deno lets go of the listening socket a turn after the accept that
+    // failed: the connections end then, so that a server's close() resolves
+    // once the port refuses connections (not resets them).
+  }).finally(() => setTimeout(() => queue.end(), 0));
   return Promise.resolve({
     addr: toAddr(listener.addr),
     connections: queue,
     close(): void {
       if (closed) return;
       closed = true;
-      queue.end();
       for (const conn of queue.drain()) conn.close();
       try {
         listener.close();

@@ -338,6 +338,10 @@ class SocketConn implements NodeConn {
     this.socket.destroy();
   }
 
+  endWrite(): void {
+    this.socket.end();
+  }
+
   setNoDelay(noDelay: boolean): void {
     this.socket.setNoDelay(noDelay);
   }

@@ -192,6 +192,14 @@ export interface Conn {
   writeText?(text: string, done: (err?: Error) => void): number;
   /** Closes both directions now. Safe to call more than once. */
   close(): void;
+  /**
+   * Optional: ends our direction once what was written has gone (a TCP
+   * FIN; TLS sends close_notify first), reading going on until the peer
+   * closes. A graceful close uses it: closing at once while unread bytes
+   * wait here makes the kernel reset the connection, and the peer then
+   * drops what it has not read yet.
+   */
+  endWrite?(): void;
   /** Optional: turns Nagle's algorithm off (true) or on. */
   setNoDelay?(noDelay: boolean): void;
   /**
