@@ -423,6 +423,11 @@ export class BinaryFrameDecoder {
     return this.#stopped;
   }
 
+  /** Whether the next byte begins a frame (none is partly read or skipped). */
+  get atBoundary(): boolean {
+    return this.#headFill === 0 && this.#frame === null && this.#skip === 0;
+  }
+
   /** Bytes held for a frame not yet complete (0 between frames). */
   get pendingBytes(): number {
     return this.#headFill + this.#frameFill;

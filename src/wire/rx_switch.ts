@@ -29,6 +29,9 @@ function envelopeOf(m: BinaryMessage): Record<string, unknown> {
   return { type: m.type, data };
 }
 
+const OPEN_BRACE = 0x7b; // "{"
+const QUOTE = 0x22; // '"'
+
 function isTransition(frame: unknown): boolean {
   return (frame as { type?: unknown } | null)?.type === TRANSITION_TYPE;
 }
@@ -44,6 +47,8 @@ export class SwitchingDecoder implements RxDecoder {
   readonly #onError: (e: SockhopError) => void;
   #binary: BinaryFrameDecoder | undefined;
   #watching = false;
+  /** A JSON line after the switch (see `#startsJsonLine`) is being read. */
+  #jsonLine = false;
   #out: unknown[] = [];
 
   /**
@@ -95,8 +100,31 @@ export class SwitchingDecoder implements RxDecoder {
   #decodeBinary(chunk: Uint8Array): unknown[] {
     const out: unknown[] = [];
     this.#out = out;
-    if (chunk.length > 0) this.#binary!.push(chunk);
+    let rest: Uint8Array | undefined = chunk;
+    while (rest !== undefined && rest.length > 0) {
+      if (this.#jsonLine || this.#startsJsonLine(rest)) {
+        const line = this.#json.decodeUntil(rest, () => true);
+        for (const v of line.values) out.push(v);
+        this.#jsonLine = line.values.length === 0;
+        rest = this.#jsonLine ? undefined : line.rest;
+      } else {
+        this.#binary!.push(rest);
+        rest = undefined;
+      }
+    }
     this.#out = [];
     return out;
+  }
+
+  /**
+   * Whether a JSON line starts here, at a frame boundary. 2.1 switches what
+   * it sends only when its transition's write has completed, so a frame it
+   * writes meanwhile (its answer to our handshake, say) is still a JSON
+   * line: `{` where a length begins, and text where a binary frame has its
+   * message id (10 to 15).
+   */
+  #startsJsonLine(bytes: Uint8Array): boolean {
+    return bytes.length > 4 && bytes[0] === OPEN_BRACE && bytes[1] === QUOTE &&
+      bytes[4] >= 0x20 && this.#binary!.atBoundary;
   }
 }
