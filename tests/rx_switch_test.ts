@@ -27,7 +27,7 @@ function stream(): Uint8Array {
 describe("SwitchingDecoder", () => {
   it("reads a JSON line written after the transition, then binary frames", () => {
     const all = stream();
-    for (const cut of [1, 7, 60, 100, all.length - 3]) {
+    for (let cut = 1; cut < all.length; cut++) {
       const errors: string[] = [];
       const decoder = new SwitchingDecoder(
         new FrameDecoder("\n", {}, (e) => errors.push(e.message)),

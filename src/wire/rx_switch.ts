@@ -49,6 +49,8 @@ export class SwitchingDecoder implements RxDecoder {
   #watching = false;
   /** A JSON line after the switch (see `#startsJsonLine`) is being read. */
   #jsonLine = false;
+  /** The first bytes of a frame, too few to tell which kind it is. */
+  #held: Uint8Array | undefined;
   #out: unknown[] = [];
 
   /**
@@ -101,8 +103,18 @@ export class SwitchingDecoder implements RxDecoder {
     const out: unknown[] = [];
     this.#out = out;
     let rest: Uint8Array | undefined = chunk;
+    if (this.#held !== undefined) {
+      rest = new Uint8Array(this.#held.length + chunk.length);
+      rest.set(this.#held);
+      rest.set(chunk, this.#held.length);
+      this.#held = undefined;
+    }
     while (rest !== undefined && rest.length > 0) {
-      if (this.#jsonLine || this.#startsJsonLine(rest)) {
+      if (this.#mayStartJsonLine(rest)) {
+        // Too few bytes to tell a JSON line from a binary header: wait.
+        this.#held = rest.slice();
+        rest = undefined;
+      } else if (this.#jsonLine || this.#startsJsonLine(rest)) {
         const line = this.#json.decodeUntil(rest, () => true);
         for (const v of line.values) out.push(v);
         this.#jsonLine = line.values.length === 0;
@@ -123,6 +135,11 @@ export class SwitchingDecoder implements RxDecoder {
    * line: `{` where a length begins, and text where a binary frame has its
    * message id (10 to 15).
    */
+  #mayStartJsonLine(bytes: Uint8Array): boolean {
+    return !this.#jsonLine && bytes.length <= 4 && bytes[0] === OPEN_BRACE &&
+      (bytes.length < 2 || bytes[1] === QUOTE) && this.#binary!.atBoundary;
+  }
+
   #startsJsonLine(bytes: Uint8Array): boolean {
     return bytes.length > 4 && bytes[0] === OPEN_BRACE && bytes[1] === QUOTE &&
       bytes[4] >= 0x20 && this.#binary!.atBoundary;
